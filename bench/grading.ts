@@ -1,0 +1,112 @@
+/**
+ * `npm run bench -- grading`: bulk-grading throughput of the full assignment (every master
+ * notebook in notebooks/, submitted as is) in submissions per minute, with 1 and 2 workers,
+ * against the naive pipeline: the same notebooks run one after another with
+ * `jupyter nbconvert --execute` through the tslab kernel. Prints both and the ratio.
+ *
+ * Environment: BENCH_SUBMISSIONS (default 4) submissions per pool run, BENCH_NAIVE_SUBMISSIONS
+ * (default 1) for the naive pipeline, JUPYTER_PYTHON (a Python with Jupyter).
+ */
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { loadAssignment } from "../grader/assignment";
+import { gradeFolder } from "../grader/commands/grade";
+import { parseCourseConfig } from "../grader/course";
+import { Gradebook } from "../grader/gradebook";
+import { KIT_ROOT } from "../grader/version";
+import { jupyterPython } from "../test/support/jupyter-python";
+
+const envInt = (name: string, fallback: number): number => {
+  const v = Number(process.env[name] ?? fallback);
+  if (!Number.isInteger(v) || v < 1) throw new Error(`${name} must be a whole number >= 1`);
+  return v;
+};
+
+/** A folder of `n` LMS-style submissions, each holding every master notebook. */
+function makeSubmissions(dir: string, n: number, notebooks: string[]): void {
+  for (let i = 0; i < n; i++) {
+    const sub = path.join(dir, `student-${String(i + 1).padStart(3, "0")}`);
+    fs.mkdirSync(sub, { recursive: true });
+    for (const nb of notebooks) fs.copyFileSync(path.join(KIT_ROOT, "notebooks", nb), path.join(sub, nb));
+  }
+}
+
+/** Grades the folder with `workers` workers into a fresh gradebook; returns seconds and statuses. */
+async function timePool(subs: string, tmp: string, workers: number): Promise<{ seconds: number; statuses: Record<string, number> }> {
+  const gbFile = path.join(tmp, `gb-${workers}.sqlite`);
+  const t0 = process.hrtime.bigint();
+  await gradeFolder({
+    dir: subs, gradebook: gbFile, course: parseCourseConfig({}), workers, workDir: path.join(tmp, `work-${workers}`),
+    progressOut: { write: () => true, isTTY: false } as unknown as NodeJS.WritableStream,
+  });
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  const gb = Gradebook.open(gbFile, "bench");
+  const statuses: Record<string, number> = {};
+  for (const r of gb.db.prepare("SELECT status, COUNT(*) AS n FROM runs GROUP BY status").all() as { status: string; n: number }[]) statuses[r.status] = r.n;
+  gb.close();
+  return { seconds, statuses };
+}
+
+/** Runs every notebook of `n` submissions with nbconvert, one after another; returns seconds. */
+function timeNaive(tmp: string, n: number, notebooks: string[]): { seconds: number; failures: string[] } {
+  const py = jupyterPython();
+  const out = path.join(tmp, "naive");
+  fs.mkdirSync(out, { recursive: true });
+  const failures: string[] = [];
+  const t0 = process.hrtime.bigint();
+  for (let i = 0; i < n; i++) {
+    for (const nb of notebooks) {
+      const r = spawnSync(py, ["-m", "nbconvert", "--to", "notebook", "--execute", "--ExecutePreprocessor.kernel_name=tslab",
+        "--ExecutePreprocessor.timeout=1800", "--output-dir", out, "--output", `${i}-${nb}`, path.join(KIT_ROOT, "notebooks", nb)], {
+        cwd: path.join(KIT_ROOT, "notebooks"), encoding: "utf8", env: { ...process.env, PYDEVD_DISABLE_FILE_VALIDATION: "1" },
+      });
+      if (r.status !== 0) failures.push(`${nb}: ${(r.stderr ?? "").split("\n").filter(Boolean).slice(-2).join(" | ")}`);
+    }
+  }
+  return { seconds: Number(process.hrtime.bigint() - t0) / 1e9, failures };
+}
+
+const perMinute = (n: number, seconds: number): number => (n / seconds) * 60;
+
+/** Runs the benchmark and prints its figures. */
+export async function main(): Promise<void> {
+  const n = envInt("BENCH_SUBMISSIONS", 4);
+  const naiveN = envInt("BENCH_NAIVE_SUBMISSIONS", 1);
+  const notebooks = loadAssignment().map((s) => s.notebook);
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "bench-grading-"));
+  try {
+    console.log(`grading benchmark: ${notebooks.length} notebooks per submission (${notebooks.join(", ")}), ${os.cpus().length} cores`);
+    const warm = path.join(tmp, "warm");
+    makeSubmissions(warm, 1, notebooks);
+    const w = await timePool(warm, tmp, 1);
+    console.log(`warm-up (master results cached, runner prepared): ${w.seconds.toFixed(1)} s, runs ${JSON.stringify(w.statuses)}`);
+    const subs = path.join(tmp, "subs");
+    makeSubmissions(subs, n, notebooks);
+    const rows: [string, number, number, string][] = [];
+    for (const workers of [1, 2]) {
+      const r = await timePool(subs, tmp, workers);
+      rows.push([`grader, ${workers} worker${workers > 1 ? "s" : ""}`, n, r.seconds, JSON.stringify(r.statuses)]);
+    }
+    const naive = timeNaive(tmp, naiveN, notebooks);
+    rows.push(["nbconvert --execute (tslab), serial", naiveN, naive.seconds, naive.failures.length ? `${naive.failures.length} failed` : "all ran"]);
+    console.log("\npipeline                              subs   seconds   subs/min   runs");
+    for (const [name, count, sec, note] of rows) {
+      console.log(`${name.padEnd(38)}${String(count).padStart(4)}${sec.toFixed(1).padStart(10)}${perMinute(count, sec).toFixed(2).padStart(11)}   ${note}`);
+    }
+    for (const f of naive.failures) console.log(`  nbconvert failure: ${f}`);
+    const best = Math.max(perMinute(n, rows[0][2]), perMinute(n, rows[1][2]));
+    console.log(`\nratio (best grader / naive): ${(best / perMinute(naiveN, naive.seconds)).toFixed(1)}x (target >= 3x)`);
+    console.log(`ratio (2 workers / naive): ${(perMinute(n, rows[1][2]) / perMinute(naiveN, naive.seconds)).toFixed(1)}x`);
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+if (require.main === module) {
+  main().catch((e: unknown) => {
+    console.error(e instanceof Error ? e.message : e);
+    process.exitCode = 1;
+  });
+}

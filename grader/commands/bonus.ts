@@ -1,0 +1,77 @@
+/**
+ * `grader bonus DIR`: the bonus competition in one command. Finds every submission's saved
+ * bonus model (as `grade` finds submissions), has grader/bonus.ts measure its test accuracy in
+ * the sandbox, prints the ranking, and with `--reproduce N` reruns the top N students' bonus
+ * cells with their saved seeds to see whether the accuracy is reproducible.
+ */
+import { Command, InvalidArgumentError } from "commander";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { loadAssignment } from "../assignment";
+import { BONUS_DIR, BONUS_NOTEBOOK, bonusReport, formatBonusReport, reproduceBonus, type BonusSubmission } from "../bonus";
+import { discoverSubmissions, unpackSubmission } from "../discover";
+
+function count(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError("must be a whole number >= 1");
+  return n;
+}
+
+function fraction(v: string): number {
+  const n = Number(v);
+  if (!(n >= 0 && n <= 1)) throw new InvalidArgumentError("must be a number between 0 and 1");
+  return n;
+}
+
+/** Registers `bonus` on the CLI program. */
+export function registerBonusCommand(program: Command): void {
+  program
+    .command("bonus")
+    .description("measure every submission's saved bonus model on the test set and rank them")
+    .argument("<dir>", "folder of submissions (as for grade)")
+    .option("--limit <n>", "evaluate on the first n test images only (quick look)", count)
+    .option("--threshold <accuracy>", "accuracy needed to qualify (default: grader/bonus.ts's)", fraction)
+    .option("--reproduce <n>", "rerun the bonus cell of the top n ranked students with their seeds", count)
+    .option("--specs <dir>", "spec modules of another assignment (default: grader/specs)")
+    .option("--masters <dir>", "its master notebooks (default: notebooks/)")
+    .action(async (dir: string, opts: { limit?: number; threshold?: number; reproduce?: number; specs?: string; masters?: string }) => {
+      const notebooks = loadAssignment(opts.specs).map((s) => s.notebook);
+      const work = fs.mkdtempSync(path.join(os.tmpdir(), "grader-bonus-"));
+      try {
+        const { submissions } = discoverSubmissions(dir, notebooks);
+        const entries: (BonusSubmission & { notebook: string | null })[] = [];
+        for (const s of submissions) {
+          const target = path.join(work, s.student);
+          let notebook: string | null = null;
+          if (!s.problem) {
+            try {
+              notebook = unpackSubmission(s, target, notebooks).notebooks[BONUS_NOTEBOOK] ?? null;
+            } catch {
+              // an unusable zip: bonusReport lists the student with "no valid model"
+            }
+          }
+          entries.push({ student: s.student, modelDir: path.join(target, "notebooks", BONUS_DIR), notebook });
+        }
+        const report = await bonusReport(entries, { limit: opts.limit, threshold: opts.threshold });
+        process.stdout.write(formatBonusReport(report) + "\n");
+        const ranked = report.entries.filter((e) => e.status === "ranked").slice(0, opts.reproduce ?? 0);
+        for (const e of ranked) {
+          const entry = entries.find((x) => x.student === e.student);
+          if (!entry?.notebook) continue;
+          try {
+            const r = await reproduceBonus(entry.notebook, entry.modelDir, {
+              student: e.student, savedAccuracy: e.accuracy, limit: opts.limit,
+              masterPath: opts.masters ? path.join(opts.masters, BONUS_NOTEBOOK) : undefined,
+            });
+            process.stdout.write(`reproduce ${e.student}: saved ${r.savedAccuracy.toFixed(4)}, rerun ${r.rerunAccuracy.toFixed(4)} (${r.difference >= 0 ? "+" : ""}${r.difference.toFixed(4)}), ${r.seconds.toFixed(0)} s\n`);
+          } catch (err) {
+            process.stdout.write(`reproduce ${e.student}: failed: ${(err as Error).message}\n`);
+            process.exitCode = 3;
+          }
+        }
+      } finally {
+        fs.rmSync(work, { recursive: true, force: true });
+      }
+    });
+}

@@ -1,0 +1,89 @@
+/**
+ * `grader export <what>`: the gradebook's results for the outside world. `csv` (the LMS, columns
+ * from course.json), `feedback` (an HTML page per student), `written` (one page per written
+ * question + a CSV to fill in), `manual-import FILE` (points and comments back in),
+ * `gradescope` (the autograder zip), `all` (csv, feedback and written).
+ */
+import { Command } from "commander";
+import * as fs from "fs";
+import * as path from "path";
+import { loadAssignment, maxScore } from "../assignment";
+import { loadCourseConfig } from "../course";
+import { checkColumns, gradesCsv } from "../export/csv";
+import { writeFeedbackPages } from "../export/feedback";
+import { buildGradescopeZip } from "../export/gradescope";
+import { summarizeAll } from "../export/summary";
+import { importManualCsv, writeWrittenPages } from "../export/written";
+import { Gradebook } from "../gradebook";
+import { KIT_ROOT, kitVersion } from "../version";
+
+const WHAT = ["csv", "feedback", "written", "manual-import", "gradescope", "all"];
+
+interface ExportOptions {
+  gradebook: string;
+  course: string;
+  out: string;
+  specs?: string;
+  masters?: string;
+}
+
+/** Runs one export; returns the files written. */
+export function runExport(what: string, file: string | undefined, o: ExportOptions): string[] {
+  if (!WHAT.includes(what)) throw new Error(`unknown export ${JSON.stringify(what)}: use one of ${WHAT.join(", ")}`);
+  if (what === "gradescope") {
+    const out = path.join(o.out, "gradescope-autograder.zip");
+    buildGradescopeZip({ root: KIT_ROOT, out, specsDir: o.specs && path.resolve(o.specs), mastersDir: o.masters && path.resolve(o.masters) });
+    return [out];
+  }
+  if (!fs.existsSync(o.gradebook)) throw new Error(`gradebook not found: ${o.gradebook} (run grade first)`);
+  const course = loadCourseConfig(path.resolve(o.course));
+  const gb = Gradebook.open(o.gradebook, kitVersion());
+  try {
+    if (what === "manual-import") {
+      if (!file) throw new Error("manual-import needs the CSV file: grader export manual-import points.csv");
+      const n = importManualCsv(gb, file);
+      process.stdout.write(`imported ${n} manual grade(s) from ${file}\n`);
+      return [];
+    }
+    const specs = loadAssignment(o.specs);
+    const notebooks = specs.map((s) => ({ notebook: s.notebook, max: maxScore(s) }));
+    const summaries = summarizeAll(gb, notebooks);
+    const written: string[] = [];
+    fs.mkdirSync(o.out, { recursive: true });
+    if (what === "csv" || what === "all") {
+      checkColumns(course.csv.columns);
+      const f = path.join(o.out, "grades.csv");
+      fs.writeFileSync(f, gradesCsv(summaries, course.csv.columns));
+      written.push(f);
+    }
+    if (what === "feedback" || what === "all") written.push(...writeFeedbackPages(gb, summaries, path.join(o.out, "feedback"), course.assignment));
+    if (what === "written" || what === "all") {
+      written.push(...writeWrittenPages(gb, path.join(o.out, "written"), course.assignment), path.join(o.out, "written", "manual-points.csv"));
+    }
+    return written;
+  } finally {
+    gb.close();
+  }
+}
+
+/** Registers `export` on the CLI program. */
+export function registerExportCommand(program: Command): void {
+  program
+    .command("export")
+    .description("export the gradebook: csv | feedback | written | manual-import FILE | gradescope | all")
+    .argument("<what>", WHAT.join(" | "))
+    .argument("[file]", "the CSV to import (manual-import)")
+    .option("-g, --gradebook <file>", "SQLite gradebook", "gradebook.sqlite")
+    .option("-c, --course <file>", "course config (assignment name, CSV columns)", "course.json")
+    .option("-o, --out <dir>", "output folder", "export")
+    .option("--specs <dir>", "spec modules of another assignment (default: grader/specs)")
+    .option("--masters <dir>", "its master notebooks, for the Gradescope zip (default: notebooks/)")
+    .addHelpText("after", `
+Files: <out>/grades.csv, <out>/feedback/<student>.html, <out>/written/<cell id>.html and
+<out>/written/manual-points.csv (fill in points and comments, then export manual-import it),
+<out>/gradescope-autograder.zip (upload as the assignment's autograder on Gradescope).`)
+    .action((what: string, file: string | undefined, opts: ExportOptions) => {
+      const files = runExport(what, file, opts);
+      for (const f of files) process.stdout.write(`${f}\n`);
+    });
+}

@@ -1,0 +1,79 @@
+/**
+ * `grader gradescope-run`: what the exported run_autograder calls on Gradescope. Grades the one
+ * submission in /autograder/submission (the zip from `npm run submit`, or the notebooks) and
+ * writes Gradescope's results.json. Hidden from `--help`: instructors never type it.
+ */
+import { Command } from "commander";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { loadAssignment } from "../assignment";
+import { discoverSubmissions, unpackSubmission } from "../discover";
+import { GradescopeConfig, gradescopeResults } from "../export/gradescope";
+import type { RunInput } from "../gradebook";
+import { failedRun, runFromCore } from "../run-result";
+import type { NotebookSpec } from "../spec";
+import { KIT_ROOT } from "../version";
+
+type GradeFn = (spec: NotebookSpec, notebookPath: string, opts?: { notebookTimeoutMs?: number; masterPath?: string }) => Promise<unknown>;
+
+/** Grades one Gradescope submission folder and writes results.json; returns the results. */
+export async function runGradescope(submission: string, resultsFile: string, config: GradescopeConfig, root = KIT_ROOT): Promise<ReturnType<typeof gradescopeResults>> {
+  const t0 = Date.now();
+  const specs = loadAssignment(config.specs && path.resolve(root, config.specs));
+  const notebooks = specs.map((s) => s.notebook);
+  // Gradescope's folder holds one student's files: seen as a one-student LMS download
+  const holder = fs.mkdtempSync(path.join(os.tmpdir(), "gradescope-"));
+  try {
+    fs.cpSync(path.resolve(submission), path.join(holder, "student"), { recursive: true });
+    const found = discoverSubmissions(holder, notebooks).submissions[0];
+    const runs: { notebook: string; run: RunInput }[] = [];
+    let unpacked: Record<string, string | null> | null = null;
+    let problem = found?.problem;
+    if (found && !problem) {
+      try {
+        unpacked = unpackSubmission(found, path.join(holder, "work"), notebooks).notebooks;
+      } catch (e) {
+        problem = `corrupt submission: ${(e as Error).message}`;
+      }
+    }
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    const core = require("../grade") as { gradeNotebook: GradeFn };
+    for (const spec of specs) {
+      const nbPath = unpacked?.[spec.notebook];
+      let run: RunInput;
+      if (problem) run = failedRun(spec, "corrupt", problem);
+      else if (!nbPath) run = failedRun(spec, "missing", `missing notebook: ${spec.notebook} is not in the submission`);
+      else {
+        try {
+          const masterPath = config.masters ? path.resolve(root, config.masters, spec.notebook) : undefined;
+          run = runFromCore(spec, await core.gradeNotebook(spec, nbPath, { notebookTimeoutMs: config.notebookTimeoutMs, masterPath }));
+        } catch (e) {
+          run = failedRun(spec, "crash", (e as Error).message);
+        }
+      }
+      runs.push({ notebook: spec.notebook, run });
+    }
+    const results = gradescopeResults(runs, (Date.now() - t0) / 1000);
+    fs.mkdirSync(path.dirname(path.resolve(resultsFile)), { recursive: true });
+    fs.writeFileSync(resultsFile, JSON.stringify(results, null, 2) + "\n");
+    return results;
+  } finally {
+    fs.rmSync(holder, { recursive: true, force: true });
+  }
+}
+
+/** Registers the hidden `gradescope-run` command. */
+export function registerGradescopeRunCommand(program: Command): void {
+  program
+    .command("gradescope-run", { hidden: true })
+    .description("grade one Gradescope submission folder into results.json (called by run_autograder)")
+    .requiredOption("--submission <dir>", "the submission folder")
+    .requiredOption("--results <file>", "results.json to write")
+    .option("--config <file>", "gradescope.json of the exported kit", "gradescope.json")
+    .action(async (opts: { submission: string; results: string; config: string }) => {
+      const config = fs.existsSync(opts.config) ? (JSON.parse(fs.readFileSync(opts.config, "utf8")) as GradescopeConfig) : {};
+      const r = await runGradescope(opts.submission, opts.results, config, path.dirname(path.resolve(opts.config)));
+      process.stdout.write(`score ${r.score} -> ${opts.results}\n`);
+    });
+}

@@ -1,0 +1,7 @@
+/**
+ * The grader's comparator. It is loaded in the trusted parent process only, so nothing a
+ * submission does in its child process (patching Math, prototypes, JSON) can reach it.
+ * The rules are shared with the notebook's `check()` (src/check.ts).
+ */
+export { compareValues } from "../src/check";
+export type { CompareRule, Verdict } from "../src/check";

@@ -1,0 +1,100 @@
+/**
+ * One self-contained HTML feedback page per student: per notebook and question the points,
+ * each failed public probe as expected versus got, the hint, manual points and comments, and
+ * the log of a run that crashed or timed out. Hidden probes show only that they failed: the
+ * gradebook never even stores their values.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import { Gradebook, ProbeRecord } from "../gradebook";
+import type { StudentSummary } from "./summary";
+
+/** Escapes text for HTML. */
+export function esc(text: unknown): string {
+  return String(text).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+}
+
+/** Plain data shown compactly, cut at `max` characters. */
+export function shortJson(v: unknown, max = 600): string {
+  const s = v === undefined ? "(none)" : JSON.stringify(v);
+  return s.length > max ? `${s.slice(0, max)}… (${s.length} characters)` : s;
+}
+
+/** The last lines of a log (a runaway print loop must not make a 100 MB page). */
+export function tailLog(log: string, maxChars = 20_000): string {
+  return log.length > maxChars ? `… (${log.length - maxChars} earlier characters cut)\n${log.slice(-maxChars)}` : log;
+}
+
+const STYLE = `body{font:15px/1.45 system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#222}
+table{border-collapse:collapse;margin:.5rem 0}td,th{border:1px solid #ccc;padding:.25rem .5rem;text-align:left;vertical-align:top}
+.passed{color:#1a7f37}.failed,.error,.missing,.timeout,.crash,.corrupt,.invalid{color:#b42318}.partial{color:#9a6700}
+pre{background:#f6f8fa;padding:.5rem;overflow:auto;max-height:30rem;white-space:pre-wrap}code{font-size:90%}`;
+
+function probeRows(probes: ProbeRecord[]): string {
+  const failedPublic = probes.filter((p) => !p.passed && !p.hidden);
+  const failedHidden = probes.filter((p) => !p.passed && p.hidden).length;
+  let html = "";
+  if (failedPublic.length) {
+    html += `<table class="mismatches"><tr><th>check</th><th>inputs</th><th>expected</th><th>got</th></tr>`;
+    for (const p of failedPublic) {
+      html += `<tr><td><code>${esc(p.label ?? p.expr)}</code>${p.message ? `<br>${esc(p.message)}` : ""}</td>` +
+        `<td><code>${esc(shortJson(p.inputs))}</code></td><td><code>${esc(shortJson(p.expected))}</code></td>` +
+        `<td><code>${esc(shortJson(p.got))}</code></td></tr>`;
+    }
+    html += "</table>";
+  }
+  if (failedHidden) html += `<p>${failedHidden} hidden check${failedHidden > 1 ? "s" : ""} failed.</p>`;
+  return html;
+}
+
+/** The feedback page of one student. */
+export function feedbackHtml(gb: Gradebook, s: StudentSummary, assignment: string): string {
+  let body = `<h1>${esc(assignment)}: feedback for ${esc(s.student)}</h1>`;
+  body += `<p class="total">Score: <b>${s.final}</b> / ${s.max}`;
+  if (s.penalty > 0) body += ` (before the late penalty: ${Math.round((s.auto + s.manualTotal) * 100) / 100}; ${s.lateDays} day(s) late, −${Math.round(s.penalty * 100)}%)`;
+  body += "</p>";
+  if (s.submittedAt) body += `<p>Submitted ${esc(s.submittedAt)} (time from the ${esc(s.timeSource ?? "file")}).</p>`;
+  for (const nb of s.notebooks) {
+    body += `<h2>${esc(nb.notebook)}: ${nb.score} / ${nb.max} <span class="${esc(nb.status)}">${esc(nb.status)}</span></h2>`;
+    if (nb.runId === null) continue;
+    const failedCells = gb.cells(nb.runId).filter((c) => !c.ok);
+    if (failedCells.length) {
+      body += `<p>Cells that failed (the grader went on without them):</p><ul class="failed-cells">` +
+        failedCells.map((c) => `<li><code>${esc(c.id)}</code>: ${esc(c.error ?? "failed")}</li>`).join("") + "</ul>";
+    }
+    if (nb.status !== "graded" || failedCells.length) {
+      const run = gb.currentRuns(s.student).find((r) => r.id === nb.runId);
+      if (nb.status !== "graded") body += `<p class="reason">${esc(nb.reason ?? nb.status)}</p>`;
+      if (run?.log) body += `<details${nb.status !== "graded" ? " open" : ""}><summary>log of the run</summary><pre>${esc(tailLog(run.log))}</pre></details>`;
+    }
+    body += `<table class="questions"><tr><th>question</th><th>points</th><th>result</th></tr>`;
+    for (const q of gb.questions(nb.runId)) {
+      body += `<tr id="q-${esc(q.id)}"><td><b>${esc(q.title)}</b> <code>${esc(q.id)}</code></td><td>${q.score} / ${q.points}</td>` +
+        `<td><span class="${esc(q.status)}">${esc(q.status)}</span>`;
+      if (q.status !== "passed") {
+        if (q.message) body += `<br>${esc(q.message)}`;
+        body += probeRows(q.probes);
+        if (q.hint) body += `<p class="hint">Hint: ${esc(q.hint)}</p>`;
+      }
+      body += "</td></tr>";
+    }
+    body += "</table>";
+  }
+  const manual = Object.entries(s.manual);
+  if (manual.length) {
+    body += `<h2>Manually graded: ${s.manualTotal}</h2><table class="manual"><tr><th>question</th><th>points</th><th>comment</th></tr>`;
+    for (const [q, m] of manual) body += `<tr><td>${esc(q)}</td><td>${m.points}</td><td>${esc(m.comment)}</td></tr>`;
+    body += "</table>";
+  }
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${esc(assignment)}: ${esc(s.student)}</title><style>${STYLE}</style></head><body>${body}</body></html>\n`;
+}
+
+/** Writes feedback/<student>.html for every summary; returns the files written. */
+export function writeFeedbackPages(gb: Gradebook, summaries: StudentSummary[], outDir: string, assignment: string): string[] {
+  fs.mkdirSync(outDir, { recursive: true });
+  return summaries.map((s) => {
+    const file = path.join(outDir, `${s.student}.html`);
+    fs.writeFileSync(file, feedbackHtml(gb, s, assignment));
+    return file;
+  });
+}

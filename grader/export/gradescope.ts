@@ -1,0 +1,152 @@
+/**
+ * Gradescope: the autograder zip (the kit with its masters and specs, `setup.sh` that installs
+ * Node and the packages, `run_autograder` that grades /autograder/submission) and the
+ * results.json Gradescope reads: one test per question with its score, max_score, status,
+ * visibility and the public feedback (never a hidden expected value).
+ */
+import AdmZip from "adm-zip";
+import * as fs from "fs";
+import * as path from "path";
+import type { RunInput } from "../gradebook";
+import { shortJson } from "./feedback";
+
+/** One test of Gradescope's results.json. */
+export interface GradescopeTest {
+  name: string;
+  number: string;
+  score: number;
+  max_score: number;
+  status: "passed" | "failed";
+  visibility: "visible" | "hidden" | "after_due_date" | "after_published";
+  output: string;
+  tags?: string[];
+}
+
+/** Gradescope's results.json. */
+export interface GradescopeResults {
+  score: number;
+  execution_time: number;
+  output: string;
+  visibility: "visible" | "hidden" | "after_due_date" | "after_published";
+  stdout_visibility: "visible" | "hidden";
+  tests: GradescopeTest[];
+}
+
+/** The feedback text of one question (public mismatches, hidden failure count, hint). */
+function questionOutput(q: RunInput["questions"][number]): string {
+  if (q.status === "passed") return "All checks passed.";
+  const lines: string[] = [];
+  if (q.message) lines.push(q.message);
+  for (const p of q.probes) {
+    if (p.passed) continue;
+    if (p.hidden) continue;
+    lines.push(`${p.label ?? p.expr}: expected ${shortJson(p.expected, 300)}, got ${shortJson(p.got, 300)}${p.message ? ` (${p.message})` : ""}`);
+  }
+  const hidden = q.probes.filter((p) => p.hidden && !p.passed).length;
+  if (hidden) lines.push(`${hidden} hidden check(s) failed.`);
+  if (q.hint) lines.push(`Hint: ${q.hint}`);
+  return lines.join("\n");
+}
+
+/** results.json for one submission from its notebook runs (in the spec's order). */
+export function gradescopeResults(runs: { notebook: string; run: RunInput }[], seconds: number): GradescopeResults {
+  const tests: GradescopeTest[] = [];
+  const notes: string[] = [];
+  runs.forEach(({ notebook, run }, i) => {
+    const stem = notebook.replace(/\.ipynb$/, "");
+    if (run.status !== "graded") notes.push(`${notebook}: ${run.status}${run.reason ? ` (${run.reason})` : ""}\n${run.log.slice(-4000)}`);
+    run.questions.forEach((q, j) => {
+      tests.push({
+        name: `${stem}: ${q.title} (${q.id})`,
+        number: `${i + 1}.${j + 1}`,
+        score: q.score,
+        max_score: q.points,
+        status: q.score >= q.points ? "passed" : "failed",
+        visibility: "visible",
+        output: questionOutput(q),
+        tags: [stem],
+      });
+    });
+  });
+  const score = Math.round(tests.reduce((n, t) => n + t.score, 0) * 100) / 100;
+  return {
+    score,
+    execution_time: Math.round(seconds),
+    output: notes.length ? notes.join("\n\n") : "Every notebook ran; see each question below.",
+    visibility: "visible",
+    stdout_visibility: "hidden",
+    tests,
+  };
+}
+
+/** Gradescope's setup.sh: Node 20 and the kit's packages, once when the image is built. */
+export const GRADESCOPE_SETUP = `#!/usr/bin/env bash
+# Runs once when Gradescope builds the autograder image (Ubuntu, as root, with network).
+set -euo pipefail
+cd /autograder/source
+if ! node -e 'process.exit(+process.versions.node.split(".")[0] >= 20 ? 0 : 1)' 2>/dev/null; then
+  apt-get update -qq
+  apt-get install -y -qq ca-certificates curl gnupg
+  curl -fsSL https://deb.nodesource.com/setup_20.x | bash -
+  apt-get install -y -qq nodejs
+fi
+npm ci --no-audit --no-fund
+`;
+
+/** Gradescope's run_autograder: grades /autograder/submission into /autograder/results/results.json. */
+export const GRADESCOPE_RUN = `#!/usr/bin/env bash
+# Gradescope runs this for every submission. AUTOGRADER_ROOT (default /autograder) lets it run
+# in a folder laid out the same way elsewhere (the kit's tests do that).
+set -uo pipefail
+ROOT="\${AUTOGRADER_ROOT:-/autograder}"
+cd "$ROOT/source"
+mkdir -p "$ROOT/results"
+exec node -r ts-node/register/transpile-only grader/cli.ts gradescope-run \\
+  --submission "$ROOT/submission" --results "$ROOT/results/results.json" --config gradescope.json
+`;
+
+/** Where the zipped kit finds its assignment (relative to /autograder/source). */
+export interface GradescopeConfig {
+  specs?: string;
+  masters?: string;
+  notebookTimeoutMs?: number;
+}
+
+function addTree(zip: AdmZip, dir: string, zipDir: string, skip: (rel: string) => boolean, rel = ""): void {
+  for (const e of fs.readdirSync(path.join(dir, rel), { withFileTypes: true })) {
+    const r = path.posix.join(rel, e.name);
+    if (skip(r)) continue;
+    if (e.isDirectory()) addTree(zip, dir, zipDir, skip, r);
+    else if (e.isFile()) zip.addLocalFile(path.join(dir, r), path.posix.join(zipDir, path.posix.dirname(r) === "." ? "" : path.posix.dirname(r)));
+  }
+}
+
+/**
+ * Writes the autograder zip: the kit (package files, src without dist, grader, masters),
+ * optionally another assignment's specs and masters, setup.sh and run_autograder at the root.
+ */
+export function buildGradescopeZip(o: { root: string; out: string; specsDir?: string; mastersDir?: string; notebookTimeoutMs?: number }): string[] {
+  const zip = new AdmZip();
+  for (const f of ["package.json", "package-lock.json", "tsconfig.json", "course.json"]) {
+    if (fs.existsSync(path.join(o.root, f))) zip.addLocalFile(path.join(o.root, f));
+  }
+  addTree(zip, path.join(o.root, "src"), "src", (r) => r === "dist" || r === "node_modules");
+  addTree(zip, path.join(o.root, "grader"), "grader", () => false);
+  if (fs.existsSync(path.join(o.root, "notebooks"))) addTree(zip, path.join(o.root, "notebooks"), "notebooks", (r) => !r.endsWith(".ipynb"));
+  const config: GradescopeConfig = { notebookTimeoutMs: o.notebookTimeoutMs };
+  if (o.specsDir) {
+    addTree(zip, o.specsDir, "assignment/specs", (r) => !r.endsWith(".ts"));
+    config.specs = "assignment/specs";
+  }
+  if (o.mastersDir) {
+    addTree(zip, o.mastersDir, "assignment/notebooks", (r) => !r.endsWith(".ipynb"));
+    config.masters = "assignment/notebooks";
+  }
+  zip.addFile("gradescope.json", Buffer.from(JSON.stringify(config, null, 2) + "\n"));
+  // Gradescope runs these two as executables: keep the unix mode bits in the zip
+  zip.addFile("setup.sh", Buffer.from(GRADESCOPE_SETUP), "", 0o755);
+  zip.addFile("run_autograder", Buffer.from(GRADESCOPE_RUN), "", 0o755);
+  fs.mkdirSync(path.dirname(path.resolve(o.out)), { recursive: true });
+  zip.writeZip(o.out);
+  return zip.getEntries().map((e) => e.entryName);
+}

@@ -1,0 +1,83 @@
+/**
+ * One student's standing from the gradebook: the current run of each notebook, manual points,
+ * the late penalty and the final score. Every export (CSV, feedback pages, report) reads it
+ * from here, so they cannot disagree with each other or with the gradebook.
+ */
+import { Gradebook, RunRow } from "../gradebook";
+import { applyPenalty } from "../late";
+
+export interface NotebookStanding {
+  notebook: string;
+  status: string;
+  reason: string | null;
+  score: number;
+  max: number;
+  runId: number | null;
+}
+
+export interface StudentSummary {
+  student: string;
+  notebooks: NotebookStanding[];
+  /** question id -> score and points of the current runs */
+  questions: Record<string, { score: number; points: number }>;
+  /** question id -> manual points and comment */
+  manual: Record<string, { points: number; comment: string }>;
+  auto: number;
+  manualTotal: number;
+  max: number;
+  submittedAt: string | null;
+  timeSource: string | null;
+  lateMinutes: number;
+  lateDays: number;
+  penalty: number;
+  /** (auto + manual) after the late penalty */
+  final: number;
+  /** "graded" when every notebook ran, else e.g. "timeout: 02_mlp.ipynb" */
+  status: string;
+}
+
+const round2 = (x: number): number => Math.round(x * 100) / 100;
+
+/** The student's summary; `notebooks` gives each notebook's max score (for the ones without a run). */
+export function summarize(gb: Gradebook, student: string, notebooks: { notebook: string; max: number }[]): StudentSummary {
+  const runs = new Map<string, RunRow>(gb.currentRuns(student).map((r) => [r.notebook, r]));
+  const standings: NotebookStanding[] = notebooks.map(({ notebook, max }) => {
+    const r = runs.get(notebook);
+    return r
+      ? { notebook, status: r.status, reason: r.reason, score: r.score, max: r.max_score || max, runId: r.id }
+      : { notebook, status: "not graded", reason: null, score: 0, max, runId: null };
+  });
+  const questions: StudentSummary["questions"] = {};
+  for (const s of standings) {
+    if (s.runId === null) continue;
+    for (const q of gb.questions(s.runId)) questions[q.id] = { score: q.score, points: q.points };
+  }
+  const manual: StudentSummary["manual"] = {};
+  for (const m of gb.manual(student)) manual[m.question_id] = { points: m.points, comment: m.comment };
+  const sub = gb.currentSubmission(student);
+  const auto = round2(standings.reduce((n, s) => n + s.score, 0));
+  const manualTotal = round2(Object.values(manual).reduce((n, m) => n + m.points, 0));
+  const penalty = sub?.penalty ?? 0;
+  const bad = standings.filter((s) => s.status !== "graded");
+  return {
+    student,
+    notebooks: standings,
+    questions,
+    manual,
+    auto,
+    manualTotal,
+    max: round2(standings.reduce((n, s) => n + s.max, 0)),
+    submittedAt: sub?.submitted_at ?? null,
+    timeSource: sub?.time_source ?? null,
+    lateMinutes: sub?.late_minutes ?? 0,
+    lateDays: sub?.late_days ?? 0,
+    penalty,
+    final: applyPenalty(auto + manualTotal, penalty),
+    status: bad.length === 0 ? "graded" : bad.map((s) => `${s.status}: ${s.notebook}`).join("; "),
+  };
+}
+
+/** Summaries of every student in the gradebook, sorted by id. */
+export function summarizeAll(gb: Gradebook, notebooks: { notebook: string; max: number }[]): StudentSummary[] {
+  return gb.students().map((s) => summarize(gb, s, notebooks));
+}

@@ -1,0 +1,145 @@
+/**
+ * The grader's entry point: grade one notebook of a submission against its spec.
+ *
+ *   const result = await gradeNotebook(spec, "submissions/ada/01_activations.ipynb");
+ *
+ * The submission runs in a sandboxed child (grader/sandbox.ts) with tslab's own semantics;
+ * its probe results come back as plain data and are judged here against the master's results
+ * (grader/expected.ts). A bad file, a crash or a timeout is a result with a reason, never a throw;
+ * only a broken master, spec or kit makes this reject.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import { planCells } from "./cells";
+import { masterReference, referenceFromChecks, type Reference } from "./expected";
+import { judgeQuestion, roundScore, type QuestionResult } from "./judge";
+import { readNotebook, NotebookError } from "./notebook";
+import { DEFAULT_LIMITS, runNotebook, type RunLimits } from "./run";
+import type { NotebookSpec } from "./spec";
+import type { ChecksFile } from "../src/check";
+
+export { loadSpecs, specForNotebook } from "./spec-loader";
+export type { QuestionResult, ProbeResult } from "./judge";
+
+export interface GradeOptions {
+  /** Run hidden probes too (default true); false = public probes only, as the student's check. */
+  includeHidden?: boolean;
+  cellTimeoutMs?: number;
+  notebookTimeoutMs?: number;
+  memoryMb?: number;
+  /** Also run the master's skip-in-grader cells (default false). */
+  runSkipped?: boolean;
+  /** The master notebook (default: notebooks/<spec.notebook> under the kit root). */
+  masterPath?: string;
+  /** The kit root (default: the folder above grader/). */
+  root?: string;
+  /** Where the runner and the expected values are cached (default: <root>/.cache). */
+  cacheDir?: string;
+  /** Where public checks are read from when there is no master (default: <root>/checks). */
+  checksDir?: string;
+  /** Take expected values from the master (default when it exists) or from the public checks (public probes only). */
+  expectedFrom?: "master" | "checks";
+}
+
+export interface NotebookResult {
+  notebook: string;
+  status: "graded" | "timeout" | "crash" | "invalid";
+  reason?: string;
+  score: number;
+  maxScore: number;
+  questions: QuestionResult[];
+  log: string;
+  seconds: number;
+  masterHash: string;
+  cells: { id: string; ok: boolean; error?: string }[];
+  /** How the submission's cells were matched with the master's, when that needed care. */
+  notes?: string[];
+}
+
+/** The kit root: the folder that holds grader/. */
+export function kitRoot(): string {
+  return path.resolve(__dirname, "..");
+}
+
+/** The resource limits of a notebook: options, then the spec, then the defaults. */
+export function limitsFor(spec: NotebookSpec, opts: GradeOptions): RunLimits {
+  return {
+    cellTimeoutMs: opts.cellTimeoutMs ?? spec.cellTimeoutMs ?? DEFAULT_LIMITS.cellTimeoutMs,
+    notebookTimeoutMs: opts.notebookTimeoutMs ?? spec.notebookTimeoutMs ?? DEFAULT_LIMITS.notebookTimeoutMs,
+    probeTimeoutMs: DEFAULT_LIMITS.probeTimeoutMs,
+    memoryMb: opts.memoryMb ?? spec.memoryMb ?? DEFAULT_LIMITS.memoryMb,
+  };
+}
+
+/** The reference for a spec: from its master when there is one, else (public probes only) from checks/. */
+export async function referenceFor(spec: NotebookSpec, opts: GradeOptions = {}): Promise<Reference> {
+  const root = opts.root ?? kitRoot();
+  const masterPath = opts.masterPath ?? path.join(root, "notebooks", spec.notebook);
+  if (opts.expectedFrom !== "checks" && fs.existsSync(masterPath)) {
+    // Expected values never depend on the submission's limits, but the master needs room to run.
+    const limits = limitsFor(spec, { ...opts, cellTimeoutMs: undefined, notebookTimeoutMs: undefined });
+    return masterReference(spec, masterPath, root, limits, opts.cacheDir);
+  }
+  const checksFile = path.join(opts.checksDir ?? path.join(root, "checks"), `${path.basename(spec.notebook, ".ipynb")}.json`);
+  if (opts.includeHidden === false && opts.expectedFrom !== "master" && fs.existsSync(checksFile)) {
+    return referenceFromChecks(JSON.parse(fs.readFileSync(checksFile, "utf8")) as ChecksFile);
+  }
+  throw new Error(`cannot grade ${spec.notebook}: neither its master (${masterPath}) nor, for public checks, ${checksFile} exists`);
+}
+
+/**
+ * Grades one notebook: runs it sandboxed, evaluates the spec's probes (public only with
+ * `includeHidden: false`) and scores each question against the master's results.
+ */
+export async function gradeNotebook(spec: NotebookSpec, notebookPath: string, opts: GradeOptions = {}): Promise<NotebookResult> {
+  const started = Date.now();
+  const includeHidden = opts.includeHidden ?? true;
+  const reference = await referenceFor(spec, opts);
+  const questions = reference.questions
+    .filter((q) => spec.questions.some((s) => s.id === q.id))
+    .map((q) => ({ ...q, probes: q.probes.filter((p) => includeHidden || !p.hidden) }));
+  const maxScore = roundScore(questions.reduce((s, q) => s + q.points, 0));
+  const base = { notebook: path.basename(notebookPath), maxScore, masterHash: reference.masterHash };
+  let submission;
+  try {
+    submission = readNotebook(notebookPath);
+  } catch (err) {
+    if (!(err instanceof NotebookError)) throw err;
+    const why = err.message;
+    return {
+      ...base,
+      status: "invalid",
+      reason: err.message,
+      score: 0,
+      log: err.message,
+      seconds: (Date.now() - started) / 1000,
+      cells: [],
+      questions: questions.map((q) => ({
+        id: q.id,
+        title: q.title,
+        points: q.points,
+        score: 0,
+        status: "error",
+        message: `not graded: ${why}`,
+        hint: q.hint,
+        probes: q.probes.map((p) => ({ index: p.index, hidden: p.hidden, passed: false, expr: p.expr, label: p.label, message: "not graded" })),
+      })),
+    };
+  }
+  const cells = opts.runSkipped ? reference.cells.map((c) => ({ ...c, tags: c.tags.filter((t) => t !== "skip-in-grader") })) : reference.cells;
+  const plan = planCells(cells, submission);
+  const run = await runNotebook(opts.root ?? kitRoot(), plan.cells, questions.filter((q) => q.compare.kind !== "output"), limitsFor(spec, opts));
+  const judged = questions.map((q) => judgeQuestion(q, run));
+  const notes = [...plan.notes, ...run.notes];
+  return {
+    ...base,
+    status: run.status === "ok" ? "graded" : run.status,
+    reason: run.reason,
+    score: roundScore(judged.reduce((s, q) => s + q.score, 0)),
+    questions: judged,
+    log: [...notes.map((n) => `note: ${n}`), run.log].join("\n"),
+    seconds: (Date.now() - started) / 1000,
+    cells: run.cells.map((c) => (c.ok ? { id: c.id, ok: true } : { id: c.id, ok: false, error: c.error })),
+    notes: notes.length > 0 ? notes : undefined,
+  };
+}

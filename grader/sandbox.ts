@@ -1,0 +1,232 @@
+/**
+ * Spawns an untrusted Node program in a sandbox: Node's permission model (reads limited to
+ * the kit's libraries and data, no writes, no child processes, no workers, no native addons),
+ * a heap cap, its own process group so that a timeout kills the whole tree, a scrubbed
+ * environment, and size caps on everything it sends back.
+ *
+ * The child reports to the parent with JSON lines on file descriptor 3; stdout and stderr
+ * are only logs. Engineer H reuses this for the bonus model's evaluation.
+ */
+import { spawn } from "child_process";
+import * as fs from "fs";
+import * as path from "path";
+import { heapFlag } from "./child-bundle";
+
+export interface SandboxOptions {
+  /** The kit root: the child's working directory; its node_modules and src are readable. */
+  root: string;
+  /** What to run: a V8 startup snapshot, or JavaScript source (run with `node -e`). */
+  program: { snapshotBlob: string } | { code: string };
+  /** Extra readable paths (files or folders) besides the defaults of `defaultReadPaths`. */
+  allowRead?: string[];
+  /** Heap cap of the child in MB (--max-old-space-size). */
+  memoryMb: number;
+  /** Extra environment variables (the rest of the parent's environment is not passed on). */
+  env?: Record<string, string>;
+  /** Written to the child's stdin, which is then closed. */
+  stdin?: string;
+  /** Largest message accepted on fd 3, in bytes (default 64 MB); a larger one is dropped and reported. */
+  messageCapBytes?: number;
+  /** Bytes of stdout and of stderr kept for the log (default 256 kB each); the rest is counted. */
+  logCapBytes?: number;
+  /** Kill the child after this many ms (it can also be killed earlier with `kill`). */
+  timeoutMs?: number;
+  /** Called for every well-formed message, in order. */
+  onMessage?: (message: unknown) => void;
+}
+
+export interface SandboxExit {
+  code: number | null;
+  signal: string | null;
+  /** Why the parent killed it (timeout, ...), if it did. */
+  killedFor?: string;
+  /** The V8 heap limit was reached. */
+  outOfMemory: boolean;
+  /** Messages dropped because they were malformed or over the size cap. */
+  badMessages: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface Sandbox {
+  pid: number | undefined;
+  /** Kills the child and its whole process group. */
+  kill(reason: string): void;
+  /** Resolves when the child has exited (never rejects). */
+  done: Promise<SandboxExit>;
+}
+
+/** The paths a notebook may read while graded: libraries and data, not the grader, masters or caches. */
+export function defaultReadPaths(root: string): string[] {
+  const paths = [path.join(root, "node_modules"), path.join(root, "src"), path.join(root, "data"), "/usr/share/datasets/fashion-mnist"];
+  if (process.env.FASHION_MNIST_DIR) paths.push(path.resolve(process.env.FASHION_MNIST_DIR));
+  return paths;
+}
+
+/** Node's permission flags for this Node version (the flag was renamed in Node 22/23). */
+export function permissionFlags(readPaths: string[]): string[] {
+  const major = Number(process.versions.node.split(".")[0]);
+  const existing = readPaths.filter((p) => fs.existsSync(p)).map((p) => (fs.statSync(p).isDirectory() ? path.join(p, "*") : p));
+  // One flag per path: Node 20 honours only the first entry of a comma-separated list.
+  return [major >= 23 ? "--permission" : "--experimental-permission", ...existing.map((p) => `--allow-fs-read=${p}`)];
+}
+
+/** Keeps the first `cap` bytes of a stream and counts the rest, so a 100 MB output is never buffered. */
+class CappedText {
+  private chunks: Buffer[] = [];
+  private kept = 0;
+  private dropped = 0;
+  constructor(private readonly cap: number) {}
+  add(chunk: Buffer): void {
+    const room = this.cap - this.kept;
+    if (room > 0) {
+      const part = chunk.length <= room ? chunk : chunk.subarray(0, room);
+      this.chunks.push(part);
+      this.kept += part.length;
+    }
+    this.dropped += Math.max(0, chunk.length - Math.max(room, 0));
+  }
+  text(): string {
+    const body = Buffer.concat(this.chunks).toString("utf8");
+    return this.dropped > 0 ? `${body}\n[... ${this.dropped} more bytes of output not kept]` : body;
+  }
+}
+
+/** Splits a stream into lines, dropping any line longer than `cap` bytes without buffering it. */
+class LineSplitter {
+  private parts: Buffer[] = [];
+  private length = 0;
+  private overflow = false;
+  constructor(
+    private readonly cap: number,
+    private readonly onLine: (line: string) => void,
+    private readonly onOversize: () => void,
+  ) {}
+  add(chunk: Buffer): void {
+    let start = 0;
+    for (;;) {
+      const nl = chunk.indexOf(10, start);
+      const end = nl < 0 ? chunk.length : nl;
+      if (!this.overflow) {
+        if (this.length + (end - start) > this.cap) {
+          this.overflow = true;
+          this.parts = [];
+          this.length = 0;
+        } else if (end > start) {
+          this.parts.push(chunk.subarray(start, end));
+          this.length += end - start;
+        }
+      }
+      if (nl < 0) return;
+      if (this.overflow) this.onOversize();
+      else this.onLine(Buffer.concat(this.parts).toString("utf8"));
+      this.parts = [];
+      this.length = 0;
+      this.overflow = false;
+      start = nl + 1;
+    }
+  }
+}
+
+/** The environment of a sandboxed child: nothing of the parent's but what a notebook needs. */
+function childEnv(extra: Record<string, string> | undefined): Record<string, string> {
+  const env: Record<string, string> = { PATH: process.env.PATH ?? "/usr/bin:/bin", LANG: "C.UTF-8", TZ: "UTC", HOME: "/nonexistent", NNKIT_GRADER: "1" };
+  for (const key of ["NNKIT_BACKEND", "NNKIT_THREADS", "FASHION_MNIST_DIR"]) {
+    const value = process.env[key];
+    if (value !== undefined) env[key] = value;
+  }
+  // Workers are not allowed in the sandbox, so the wasm backend must not start threads.
+  env.NNKIT_THREADS = "1";
+  return { ...env, ...extra };
+}
+
+/**
+ * Starts `program` in the sandbox. Messages (JSON lines on fd 3) go to `onMessage`; the
+ * returned `done` resolves with the exit status and the capped logs, whatever the child does.
+ */
+export function spawnSandboxed(opts: SandboxOptions): Sandbox {
+  const readPaths = [...defaultReadPaths(opts.root), ...(opts.allowRead ?? [])];
+  const args = [
+    ...("snapshotBlob" in opts.program ? ["--snapshot-blob", opts.program.snapshotBlob] : []),
+    ...permissionFlags(readPaths),
+    // The permission model announces itself on stderr; it would end up in the first cell's log.
+    "--no-warnings",
+    heapFlag(opts.memoryMb),
+    ...("code" in opts.program ? ["-e", opts.program.code] : []),
+  ];
+  const child = spawn(process.execPath, args, {
+    cwd: opts.root,
+    env: childEnv(opts.env),
+    stdio: ["pipe", "pipe", "pipe", "pipe"],
+    detached: true,
+  });
+  const stdout = new CappedText(opts.logCapBytes ?? 256 * 1024);
+  const stderr = new CappedText(opts.logCapBytes ?? 256 * 1024);
+  let badMessages = 0;
+  let killedFor: string | undefined;
+  let exited = false;
+  const splitter = new LineSplitter(
+    opts.messageCapBytes ?? 64 * 1024 * 1024,
+    (line) => {
+      if (line.trim() === "") return;
+      let message: unknown;
+      try {
+        message = JSON.parse(line);
+      } catch {
+        badMessages++;
+        return;
+      }
+      opts.onMessage?.(message);
+    },
+    () => badMessages++,
+  );
+  const kill = (reason: string): void => {
+    if (exited) return;
+    killedFor = killedFor ?? reason;
+    try {
+      if (child.pid !== undefined) process.kill(-child.pid, "SIGKILL");
+    } catch {
+      child.kill("SIGKILL");
+    }
+  };
+  const timer = opts.timeoutMs !== undefined ? setTimeout(() => kill(`it did not finish within ${opts.timeoutMs} ms`), opts.timeoutMs) : undefined;
+  child.stdout!.on("data", (c: Buffer) => stdout.add(c));
+  child.stderr!.on("data", (c: Buffer) => stderr.add(c));
+  const messages = child.stdio[3] as NodeJS.ReadableStream;
+  messages.on("data", (c: Buffer) => splitter.add(c));
+  child.stdin!.on("error", () => undefined);
+  child.stdin!.end(opts.stdin ?? "");
+  const done = new Promise<SandboxExit>((resolve) => {
+    let result: { code: number | null; signal: string | null } | null = null;
+    let streamsOpen = 3;
+    const finish = (): void => {
+      if (!result || streamsOpen > 0) return;
+      if (timer) clearTimeout(timer);
+      const errText = stderr.text();
+      resolve({
+        ...result,
+        killedFor,
+        outOfMemory: /heap out of memory|Reached heap limit|Allocation failed/i.test(errText),
+        badMessages,
+        stdout: stdout.text(),
+        stderr: errText,
+      });
+    };
+    for (const stream of [child.stdout!, child.stderr!, messages]) stream.on("close", () => { streamsOpen--; finish(); });
+    child.on("error", (err) => {
+      stderr.add(Buffer.from(`cannot start the sandbox: ${err.message}\n`));
+    });
+    child.on("exit", (code, signal) => {
+      exited = true;
+      // Anything the child left in its process group goes with it.
+      try {
+        if (child.pid !== undefined) process.kill(-child.pid, "SIGKILL");
+      } catch {
+        // the group is already gone
+      }
+      result = { code, signal };
+      finish();
+    });
+  });
+  return { pid: child.pid, kill, done };
+}

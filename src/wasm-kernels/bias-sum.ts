@@ -1,0 +1,43 @@
+// Sum over every axis but the last of a float32 tensor: the bias gradient of a
+// conv layer (dy summed over batch, rows and columns). wasm's Sum transposes
+// the reduced axes innermost with a scalar copy first; a row of ones times dy
+// viewed as [N, C] is one XNNPACK matrix product instead.
+import * as tf from "@tensorflow/tfjs";
+import { KernelArgs, KernelCall } from "./kernel-call";
+
+/** True when `axis` names exactly the axes 0..rank-2 (in any order, negatives allowed). */
+function reducesAllButLast(axis: number | number[], rank: number): boolean {
+  const axes = (Array.isArray(axis) ? axis : [axis]).map((a) => (a < 0 ? a + rank : a));
+  const unique = new Set(axes);
+  if (unique.size !== rank - 1 || axes.length !== rank - 1) return false;
+  for (let i = 0; i < rank - 1; i++) if (!unique.has(i)) return false;
+  return true;
+}
+
+/** Builds the kernel function over the original Sum. */
+export function biasSumKernel(
+  call: (args: KernelArgs) => KernelCall,
+  original: tf.KernelFunc,
+): tf.KernelFunc {
+  return (args) => {
+    const x = args.inputs.x as tf.TensorInfo;
+    const attrs = args.attrs as unknown as tf.SumAttrs;
+    const rank = x.shape.length;
+    if (rank < 3 || x.dtype !== "float32" || !reducesAllButLast(attrs.axis, rank)) {
+      return original(args);
+    }
+    const c = x.shape[rank - 1];
+    const n = x.shape.reduce((p, d) => p * d, 1) / c;
+    if (n === 0 || c === 0) return original(args);
+    const k = call(args);
+    const ones = k.backend.makeOutput([1, 1, n], "float32");
+    (k.backend.typedArrayFromHeap(ones) as Float32Array).fill(1);
+    const flat = k.reshape(x, [1, n, c]);
+    const product = k.run("BatchMatMul", { a: ones, b: flat }, { transposeA: false, transposeB: false });
+    k.release(ones, flat);
+    const shape = attrs.keepDims ? [...Array<number>(rank - 1).fill(1), c] : [c];
+    const out = k.reshape(product, shape);
+    k.release(product);
+    return out;
+  };
+}

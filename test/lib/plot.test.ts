@@ -1,0 +1,167 @@
+import { expect } from "chai";
+import { inspect } from "util";
+import { gunzipSync } from "zlib";
+import { clearRecordedDisplays, recordedDisplays } from "../../src/display";
+import { makeMoons } from "../../src/datasets";
+import {
+  Figure, contourChart, decisionBoundary, figureBundle, heatmap, imageGrid, lineChart, scatterByClass, show, surface3d, trajectoryAnimation,
+} from "../../src/plot";
+
+/** The figure embedded in a chart's text/html script (what classic Notebook draws): inline JSON or gzip+base64. */
+function figureInHtml(html: string): Figure {
+  const inline = /var figure = Promise\.resolve\((\{.*\})\);\nfunction draw/s.exec(html);
+  if (inline) return JSON.parse(inline[1]) as Figure;
+  const packed = /var figure = gunzipJson\("([A-Za-z0-9+/=]+)"\);/.exec(html);
+  if (packed) return JSON.parse(gunzipSync(Buffer.from(packed[1], "base64")).toString("utf8")) as Figure;
+  throw new Error("no embedded figure in the chart's HTML");
+}
+
+describe("plot", () => {
+  beforeEach(() => clearRecordedDisplays());
+
+  it("a chart emits one bundle: plotly JSON, text/html with an nnkit-plot root, and text/plain", () => {
+    const fig = lineChart({ loss: [1, 0.5, 0.25] }, { title: "loss", xLabel: "epoch" });
+    const shown = recordedDisplays();
+    expect(shown).to.have.length(1);
+    const bundle = shown[0].bundle;
+    expect(Object.keys(bundle).sort()).to.deep.equal(["application/vnd.plotly.v1+json", "text/html", "text/plain"]);
+    const json = JSON.parse(bundle["application/vnd.plotly.v1+json"]) as Figure;
+    expect(json.data[0]).to.include({ type: "scatter", mode: "lines", name: "loss" });
+    expect(json.data[0].x).to.deep.equal([0, 1, 2]);
+    expect(json.data[0].y).to.deep.equal([1, 0.5, 0.25]);
+    expect((json.layout.title as { text: string }).text).to.equal("loss");
+    expect(bundle["text/html"]).to.match(/^<div class="nnkit-plot" id="nnkit-plot-[\w-]+"/);
+    expect(figureInHtml(bundle["text/html"])).to.deep.equal(json);
+    expect(bundle["text/plain"]).to.equal('<nnkit chart "loss": 1 trace(s) (scatter)>');
+    expect(fig.data).to.have.length(1);
+    // tslab prints a cell's last value with console.log: a chart prints one line, not its attributes.
+    expect(inspect(fig)).to.equal('<nnkit chart "loss": 1 trace(s) (scatter)>');
+    expect(Object.keys(fig)).to.deep.equal(["data", "layout"]);
+  });
+
+  it("never embeds plotly.js in a chart, and loads it from the local nbextension", () => {
+    const html = figureBundle(lineChart({ a: [1, 2] }, { display: false }))["text/html"];
+    expect(html.length).to.be.below(5000);
+    expect(html).to.contain("nbextensions/nnkit-plotly/plotly.min");
+    expect(html).to.not.match(/https?:\/\//);
+  });
+
+  it("keeps the figure JSON small and safe inside the HTML script", () => {
+    const bundle = figureBundle({ data: [{ type: "scatter", y: Float64Array.from([1 / 3, NaN, 2]), name: "</script><b>$&" }], layout: {} });
+    const json = JSON.parse(bundle["application/vnd.plotly.v1+json"]) as Figure;
+    expect(json.data[0].y).to.deep.equal([0.3333, null, 2]);
+    expect(bundle["text/html"]).to.not.contain("</script><b>");
+    expect(figureInHtml(bundle["text/html"]).data[0].name).to.equal("</script><b>$&");
+  });
+
+  it("embeds a large figure gzipped in the HTML, identical to the plotly JSON part", () => {
+    const z = Array.from({ length: 150 }, (_, j) => Array.from({ length: 150 }, (_, i) => (i > j ? 1 : 0)));
+    const bundle = figureBundle({ data: [{ type: "contour", z }], layout: {} });
+    const json = bundle["application/vnd.plotly.v1+json"];
+    expect(json.length).to.be.above(40000);
+    expect(bundle["text/html"]).to.contain("gunzipJson(");
+    expect(bundle["text/html"].length).to.be.below(json.length / 10);
+    expect(figureInHtml(bundle["text/html"])).to.deep.equal(JSON.parse(json));
+  });
+
+  it("display: false builds the figure without showing it", () => {
+    lineChart({ a: [1] }, { display: false });
+    expect(recordedDisplays()).to.have.length(0);
+  });
+
+  it("lineChart rejects mismatched x and empty input", () => {
+    expect(() => lineChart({ a: [1, 2] }, { x: [1, 2, 3] })).to.throw(/series "a" has 2 y values but 3 x values/);
+    expect(() => lineChart([])).to.throw(/no series/);
+  });
+
+  it("scatterByClass draws one trace per class plus crosses for highlighted points", () => {
+    const ds = makeMoons({ nSamples: 20, seed: 1 });
+    const fig = scatterByClass(ds, { highlight: [0, 3] });
+    expect(fig.data.map((t) => t.name)).to.deep.equal(["class 0", "class 1", "misclassified (2)"]);
+    expect((fig.data[0].x as number[]).length + (fig.data[1].x as number[]).length).to.equal(20);
+    expect(fig.data[2].x).to.deep.equal([ds.x[0][0], ds.x[3][0]]);
+    expect(() => scatterByClass([[0, 0]], [0, 1])).to.throw(/1 points but 2 labels/);
+  });
+
+  it("decisionBoundary samples a 0.02 grid over the data range +-1 and marks misclassified points", () => {
+    const x = [[0, 0], [1, 1], [0.5, 0.2]];
+    const y = Int32Array.from([0, 1, 1]);
+    // Class 1 right of x1 = 0.6: point [0.5, 0.2] is misclassified.
+    const fig = decisionBoundary((pts) => pts.map((p) => (p[0] > 0.6 ? 1 : 0)), x, y);
+    const contour = fig.data[0];
+    expect(contour.type).to.equal("contour");
+    const gx = contour.x as number[];
+    const gy = contour.y as number[];
+    expect(gx[0]).to.be.closeTo(-1, 1e-9);
+    expect(gx[1] - gx[0]).to.be.closeTo(0.02, 1e-9);
+    expect(gx[gx.length - 1]).to.be.closeTo(2, 1e-6);
+    expect(gx.length).to.equal(151);
+    const z = contour.z as number[][];
+    expect(z.length).to.equal(gy.length);
+    expect(z[0][0]).to.equal(0);
+    expect(z[0][gx.length - 1]).to.equal(1);
+    const crosses = fig.data.find((t) => String(t.name).startsWith("misclassified"));
+    expect(crosses?.x).to.deep.equal([0.5]);
+  });
+
+  it("decisionBoundary accepts per-class scores and tfjs models", async () => {
+    const tf = await import("@tensorflow/tfjs");
+    const x = [[-1, 0], [1, 0]];
+    const y = [0, 1];
+    const scores = decisionBoundary((pts) => pts.map((p) => [-p[0], p[0]]), x, y, { display: false, step: 0.5 });
+    expect(scores.data.some((t) => String(t.name).startsWith("misclassified"))).to.equal(false);
+    const model = tf.sequential({ layers: [tf.layers.dense({ units: 2, inputShape: [2], activation: "softmax", kernelInitializer: "zeros" })] });
+    model.layers[0].setWeights([tf.tensor2d([[-5, 5], [0, 0]]), tf.tensor1d([0, 0])]);
+    const fig = decisionBoundary(model, x, y, { display: false, step: 0.5 });
+    const z = fig.data[0].z as number[][];
+    expect(z[0][0]).to.equal(0);
+    expect(z[0][z[0].length - 1]).to.equal(1);
+    expect(() => decisionBoundary(() => [0], x, y, { display: false })).to.throw(/returned 1 results for/);
+  });
+
+  it("contourChart, surface3d and heatmap sample and check their grids", () => {
+    const c = contourChart((a, b) => a * a + b * b, { xRange: [-1, 1], steps: 3, display: false });
+    expect(c.data[0].z).to.deep.equal([[2, 1, 2], [1, 0, 1], [2, 1, 2]]);
+    const s = surface3d({ x: [0, 1], y: [0, 1, 2], z: [[0, 1], [1, 2], [2, 3]] }, { display: false });
+    expect(s.data[0].type).to.equal("surface");
+    expect(() => contourChart({ x: [0, 1], y: [0], z: [[1]] })).to.throw(/z must have 1 rows/);
+    const h = heatmap([[1, 2], [3, 4]], { showValues: true, display: false });
+    expect(h.data[0]).to.include({ type: "heatmap", texttemplate: "%{z}" });
+    expect(() => heatmap([[1], [2, 3]])).to.throw(/rectangular/);
+  });
+
+  it("imageGrid tiles images into one heatmap with a title per image", () => {
+    const img = (v: number): number[] => new Array<number>(16).fill(v);
+    const fig = imageGrid([img(0.1), img(0.2), img(0.3)], { titles: ["a", "b", "c"], columns: 2, display: false });
+    const z = fig.data[0].z as (number | null)[][];
+    const annotations = fig.layout.annotations as { text: string }[];
+    expect(annotations.map((a) => a.text)).to.deep.equal(["a", "b", "c"]);
+    const values = new Set(z.flat().filter((v) => v !== null));
+    expect([...values].sort()).to.deep.equal([0.1, 0.2, 0.3]);
+    expect(z.flat().filter((v) => v === 0.3)).to.have.length(16);
+    expect(() => imageGrid([new Array<number>(10).fill(0)])).to.throw(/10 pixels, which is not 3x3/);
+    expect(() => imageGrid([img(0)], { titles: ["a", "b"] })).to.throw(/2 titles for 1 images/);
+  });
+
+  it("trajectoryAnimation makes one frame per step with growing paths and play/pause buttons", () => {
+    const pts = Array.from({ length: 11 }, (_, i) => [i / 10, 1 - i / 10]);
+    const fig = trajectoryAnimation((a, b) => a * a + b * b, [{ name: "sgd", points: pts }, { name: "adam", points: pts.slice(0, 4) }], { steps: 10, display: false });
+    expect(fig.frames).to.have.length(11);
+    const last = fig.frames![10];
+    // Frames move one marker per path (traces 2 and 4) along the full paths (traces 1 and 3).
+    expect(last.traces).to.deep.equal([2, 4]);
+    expect(last.data.map((t) => [t.x, t.y])).to.deep.equal([[[1], [0]], [[0.3], [0.7]]]);
+    expect(fig.frames![5].data[0].x).to.deep.equal([0.5]);
+    expect((fig.data[1].x as number[]).length).to.equal(11);
+    expect((fig.data[3].x as number[]).length).to.equal(4);
+    const menus = fig.layout.updatemenus as { buttons: { label: string }[] }[];
+    expect(menus[0].buttons.map((b) => b.label)).to.deep.equal(["▶ play", "❚❚ pause"]);
+    const long = trajectoryAnimation((a, b) => a + b, [{ name: "p", points: Array.from({ length: 1000 }, () => [0, 0]) }], { maxFrames: 50, display: false });
+    expect(long.frames!.length).to.be.at.most(51);
+    expect(() => trajectoryAnimation((a) => a, [{ name: "bad", points: [[1, 2, 3]] }])).to.throw(/point 0 of "bad" has 3 coordinates/);
+  });
+
+  it("show rejects something that is not a figure", () => {
+    expect(() => show({} as Figure)).to.throw(/expected a plotly figure/);
+  });
+});

@@ -1,0 +1,200 @@
+import { expect } from "chai";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { cellById, executeNotebook, ExecutedNotebook, streamText, CellOutput } from "../support/kernel";
+import { gradeNotebook } from "../../grader/grade";
+import type { NotebookResult, QuestionResult } from "../../grader/grade";
+import { spec } from "../../grader/specs/02_mlp";
+
+const ROOT = path.resolve(__dirname, "../..");
+const MASTER = path.join(ROOT, "notebooks", "02_mlp.ipynb");
+
+interface Figure {
+  data: { type?: string; name?: string }[];
+  layout: { title?: { text?: string } };
+}
+
+/** The outputs of a cell that render as an nnkit plot. */
+function plotOutputs(outputs: CellOutput[] | undefined): CellOutput[] {
+  return (outputs ?? []).filter((o) => typeof o.data?.["text/html"] === "string" && (o.data["text/html"] as string).includes('class="nnkit-plot"'));
+}
+
+/** The plotly figures a cell displayed (the MIME data is a JSON string or an object, depending on the front end). */
+function figures(nb: ExecutedNotebook, cellId: string): Figure[] {
+  return plotOutputs(cellById(nb, cellId).outputs).map((o) => {
+    const raw = o.data?.["application/vnd.plotly.v1+json"];
+    return (typeof raw === "string" ? JSON.parse(raw) : raw) as Figure;
+  });
+}
+
+function question(result: NotebookResult, id: string): QuestionResult {
+  const q = result.questions.find((x) => x.id === id);
+  if (!q) throw new Error(`no question ${id} in the result`);
+  return q;
+}
+
+/** What the public probes of a question returned, in order. */
+function publicGot(result: NotebookResult, id: string): unknown[] {
+  return question(result, id)
+    .probes.filter((p) => !p.hidden)
+    .map((p) => p.got);
+}
+
+/** Asserts two nested number arrays are equal up to `tol` (absolute), element by element. */
+function expectClose(got: unknown, want: number | number[] | number[][], tol = 1e-8): void {
+  if (typeof want === "number") {
+    expect(got).to.be.a("number");
+    expect(got as number).to.be.closeTo(want, tol);
+    return;
+  }
+  expect(got).to.be.an("array").with.length(want.length);
+  want.forEach((w, i) => expectClose((got as unknown[])[i], w, tol));
+}
+
+/** A copy of the master in `dir` with one named solution region's body replaced (a plausible student mistake). */
+function withSolution(dir: string, name: string, body: string): string {
+  const nb = JSON.parse(fs.readFileSync(MASTER, "utf8")) as { cells: { source: string[] | string }[] };
+  const pattern = new RegExp(`(// BEGIN SOLUTION ${name}\\n)[\\s\\S]*?(\\n\\s*// END SOLUTION)`);
+  const cell = nb.cells.find((c) => pattern.test(Array.isArray(c.source) ? c.source.join("") : c.source));
+  if (!cell) throw new Error(`no solution region ${name} in the master`);
+  const source = Array.isArray(cell.source) ? cell.source.join("") : cell.source;
+  cell.source = source.replace(pattern, (_m, begin: string, end: string) => `${begin}${body}${end}`);
+  const file = path.join(dir, path.basename(MASTER));
+  fs.writeFileSync(file, JSON.stringify(nb));
+  return file;
+}
+
+/** The score of every question, by id. */
+function scores(result: NotebookResult): Record<string, number> {
+  return Object.fromEntries(result.questions.map((q) => [q.id, q.score]));
+}
+
+describe("notebook 02_mlp", function () {
+  this.timeout(15 * 60 * 1000);
+
+  describe("the master through the real tslab kernel", () => {
+    let nb: ExecutedNotebook;
+    before(async () => {
+      nb = await executeNotebook(MASTER);
+    });
+
+    it("runs every cell, the opt-in spiral training too, without an error or stderr output", () => {
+      expect(nb.metadata.nnkit_execution.error_cell).to.equal(null);
+      const noisy = nb.cells.filter((c) => c.cell_type === "code" && streamText(c, "stderr").trim() !== "");
+      expect(noisy.map((c) => `${c.id}: ${streamText(c, "stderr")}`)).to.deep.equal([]);
+    });
+
+    it("prints the issue's affine forward check", () => {
+      const out = streamText(cellById(nb, "affine-forward-check"), "stdout");
+      for (const v of ["1.49834967", "1.70660132", "1.91485297", "3.25553199", "3.5141327", "3.77273342"]) expect(out).to.include(v);
+    });
+
+    it("passes its own gradient check of the two-layer network", () => {
+      const lines = streamText(cellById(nb, "mlp-gradcheck"), "stdout").trim().split("\n");
+      expect(lines.map((l) => l.split(":")[0])).to.deep.equal(["w1", "b1", "w2", "b2"]);
+      for (const line of lines) expect(line).to.match(/rel error \S+ ok$/);
+    });
+
+    it("shows the four data sets, scaled", () => {
+      const titles = figures(nb, "data").map((f) => f.layout.title?.text);
+      expect(titles).to.deep.equal(["moons (standardised)", "circles (standardised)", "blobs (standardised)", "spiral (standardised)"]);
+    });
+
+    it("trains the course model with a live display, learning curves, misclassified points and boundaries", () => {
+      const live = (cellById(nb, "moons-train").outputs ?? []).filter((o) => String(o.data?.["text/html"] ?? "").includes("nnkit-progress"));
+      expect(live, "live progress output").to.have.length.greaterThan(0);
+      const curves = figures(nb, "moons-train");
+      expect(curves).to.have.length(1);
+      expect(curves[0].data.map((t) => t.name)).to.deep.equal(["training loss", "validation loss", "training accuracy", "validation accuracy"]);
+      expect(figures(nb, "moons-misclassified")[0].data.map((t) => t.name)).to.include("misclassified");
+      for (const id of ["moons-boundary", "circles-blobs", "spiral", "side-by-side"]) {
+        const boundaries = figures(nb, id);
+        expect(boundaries.length, id).to.be.greaterThan(0);
+        for (const f of boundaries) expect(f.data[0].type, id).to.equal("contour");
+      }
+      expect(figures(nb, "circles-blobs").map((f) => f.layout.title?.text)).to.deep.equal(["Course model on circles", "Course model on blobs"]);
+    });
+
+    it("compares the scratch MLP and the tfjs model side by side, both learning the moons", () => {
+      const titles = figures(nb, "side-by-side").map((f) => f.layout.title?.text ?? "");
+      expect(titles).to.have.length(2);
+      expect(titles[0]).to.match(/^Your MLP from scratch/);
+      expect(titles[1]).to.match(/^tfjs Dense\(6, tanh\)/);
+      for (const t of titles) expect(Number(/training accuracy ([\d.]+)/.exec(t)?.[1])).to.be.at.least(0.8);
+    });
+
+    it("reaches the circles goal and learns the spiral with the bigger model", () => {
+      const acc = Number(/training accuracy on circles: ([\d.]+)/.exec(streamText(cellById(nb, "circles-train"), "stdout"))?.[1]);
+      expect(acc).to.be.at.least(0.8);
+      const spiral = figures(nb, "spiral").map((f) => Number(/training accuracy ([\d.]+)/.exec(f.layout.title?.text ?? "")?.[1]));
+      expect(spiral).to.have.length(2);
+      expect(spiral[1]).to.be.at.least(0.9);
+      expect(spiral[1]).to.be.above(spiral[0]);
+    });
+  });
+
+  describe("grading", () => {
+    let master: NotebookResult;
+    let tmp: string;
+    before(async () => {
+      tmp = fs.mkdtempSync(path.join(os.tmpdir(), "nnkit-02-"));
+      master = await gradeNotebook(spec, MASTER);
+    });
+    after(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+    it("gives the master full marks", () => {
+      expect(master.status).to.equal("graded");
+      expect(master.questions.filter((q) => q.status !== "passed").map((q) => `${q.id}: ${q.message}`)).to.deep.equal([]);
+      expect(master.score).to.equal(master.maxScore);
+      expect(master.maxScore).to.equal(17);
+    });
+
+    it("holds the issue's affine forward check", () => {
+      expectClose(publicGot(master, "affine-forward")[0], [
+        [1.49834967, 1.70660132, 1.91485297],
+        [3.25553199, 3.5141327, 3.77273342],
+      ]);
+    });
+
+    it("checks the network's gradients numerically and the circles model by training it", () => {
+      expect(publicGot(master, "mlp-loss")[0]).to.equal(1);
+      expect(publicGot(master, "circles-model")).to.deep.equal([true]);
+    });
+
+    it("takes exactly the circles points when the course model is kept for the circles", async () => {
+      const file = withSolution(tmp, "buildCirclesModel", "  return courseModel();");
+      const result = await gradeNotebook(spec, file);
+      expect(result.status).to.equal("graded");
+      expect(scores(result)).to.deep.equal({ ...scores(master), "circles-model": 0 });
+      expect(question(result, "circles-model").probes[0].got).to.equal(false);
+    });
+
+    it("takes only softmax-loss points for a cross-entropy that overflows on large scores", async () => {
+      const file = withSolution(
+        tmp,
+        "softmaxCrossEntropy",
+        [
+          "  const n = scores.length;",
+          "  let loss = 0;",
+          "  const dscores = scores.map((row, i) => {",
+          "    const e = row.map(Math.exp);",
+          "    const sum = e.reduce((a, b) => a + b, 0);",
+          "    loss -= Math.log(e[y[i]] / sum);",
+          "    return e.map((v, c) => (v / sum - (c === y[i] ? 1 : 0)) / n);",
+          "  });",
+          "  return { loss: loss / n, dscores };",
+        ].join("\n"),
+      );
+      const result = await gradeNotebook(spec, file);
+      const loss = question(result, "softmax-loss");
+      expect(loss.status).to.equal("partial");
+      expect(loss.probes.filter((p) => !p.passed).every((p) => p.hidden && p.label === "large scores")).to.equal(true);
+      const others = { ...scores(result) };
+      delete others["softmax-loss"];
+      const masterOthers = { ...scores(master) };
+      delete masterOthers["softmax-loss"];
+      expect(others).to.deep.equal(masterOthers);
+    });
+  });
+});
