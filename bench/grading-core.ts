@@ -5,7 +5,7 @@
  * runner's snapshot are built first (as setup.sh and a batch would), then each side runs
  * `runs` times (default 3); medians are printed with their ratio (the target is <= 0.4).
  */
-import { execFileSync, spawnSync } from "child_process";
+import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -80,7 +80,9 @@ async function gradeOne(file: string): Promise<void> {
 export async function main(args: string[]): Promise<void> {
   if (args[0] === "--one") return gradeOne(args[1]);
   const runs = Number(args[0] ?? 3);
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "nnkit-bench-grading-"));
+  // Inside the kit, so that the kernel (started in the notebook's folder) finds node_modules.
+  fs.mkdirSync(path.join(ROOT, ".cache"), { recursive: true });
+  const dir = fs.mkdtempSync(path.join(ROOT, ".cache", "bench-grading-"));
   try {
     const nb = path.join(dir, "bench20.ipynb");
     writeNotebook(nb);
@@ -95,7 +97,8 @@ export async function main(args: string[]): Promise<void> {
     for (let i = 0; i < runs; i++) {
       nbconvert.push(
         seconds(() => {
-          execFileSync(py, ["-m", "jupyter", "nbconvert", "--to", "notebook", "--execute", "--ExecutePreprocessor.kernel_name=tslab", "--output", path.join(dir, "executed.ipynb"), nb], { stdio: "ignore", cwd: ROOT });
+          const out = spawnSync(py, ["-m", "jupyter", "nbconvert", "--to", "notebook", "--execute", "--ExecutePreprocessor.kernel_name=tslab", "--output", path.join(dir, "executed.ipynb"), nb], { cwd: ROOT, encoding: "utf8" });
+          if (out.status !== 0) throw new Error(`nbconvert failed: ${out.stderr.slice(-2000)}`);
         }),
       );
       grading.push(

@@ -148,7 +148,7 @@ async function attempt(root: string, job: Job, planned: PlannedCell[], limits: R
   state.raw = [exit.stdout, exit.stderr].filter((t) => t.trim()).join("\n");
   if (!state.done) {
     if (timedOut) state.failure = { kind: "timeout", cause: timedOut };
-    else if (exit.outOfMemory) state.failure = { kind: "crash", cause: `it ran out of memory (limit ${limits.memoryMb} MB)` };
+    else if (exit.outOfMemory) state.failure = { kind: "crash", cause: `it ran out of memory (${exit.killedFor ?? `heap limit ${limits.memoryMb} MB`})` };
     else state.failure = { kind: "crash", cause: `the process ended unexpectedly (${exit.signal ? `signal ${exit.signal}` : `exit code ${exit.code}`})` };
   }
   if (exit.badMessages > 0) state.raw += `\n[${exit.badMessages} malformed or oversized result message(s) ignored]`;

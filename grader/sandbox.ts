@@ -31,6 +31,11 @@ export interface SandboxOptions {
   logCapBytes?: number;
   /** Kill the child after this many ms (it can also be killed earlier with `kill`). */
   timeoutMs?: number;
+  /**
+   * Kill the child when its resident memory exceeds this many MB (default 2 x memoryMb + 512).
+   * The heap cap does not cover ArrayBuffers and WebAssembly memory; this does.
+   */
+  rssLimitMb?: number;
   /** Called for every well-formed message, in order. */
   onMessage?: (message: unknown) => void;
 }
@@ -40,7 +45,7 @@ export interface SandboxExit {
   signal: string | null;
   /** Why the parent killed it (timeout, ...), if it did. */
   killedFor?: string;
-  /** The V8 heap limit was reached. */
+  /** The V8 heap limit or the resident memory limit was reached. */
   outOfMemory: boolean;
   /** Messages dropped because they were malformed or over the size cap. */
   badMessages: number;
@@ -128,6 +133,16 @@ class LineSplitter {
   }
 }
 
+/** Resident memory of a process in MB from /proc (0 where /proc is not available). */
+function residentMb(pid: number): number {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, "utf8"));
+    return m ? Number(m[1]) / 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
 /** The environment of a sandboxed child: nothing of the parent's but what a notebook needs. */
 function childEnv(extra: Record<string, string> | undefined): Record<string, string> {
   const env: Record<string, string> = { PATH: process.env.PATH ?? "/usr/bin:/bin", LANG: "C.UTF-8", TZ: "UTC", HOME: "/nonexistent", NNKIT_GRADER: "1" };
@@ -190,6 +205,15 @@ export function spawnSandboxed(opts: SandboxOptions): Sandbox {
     }
   };
   const timer = opts.timeoutMs !== undefined ? setTimeout(() => kill(`it did not finish within ${opts.timeoutMs} ms`), opts.timeoutMs) : undefined;
+  const rssLimitMb = opts.rssLimitMb ?? opts.memoryMb * 2 + 512;
+  let rssExceeded = false;
+  const rssWatch = setInterval(() => {
+    const rss = child.pid !== undefined ? residentMb(child.pid) : 0;
+    if (rss > rssLimitMb) {
+      rssExceeded = true;
+      kill(`it used more than ${rssLimitMb} MB of memory`);
+    }
+  }, 200);
   child.stdout!.on("data", (c: Buffer) => stdout.add(c));
   child.stderr!.on("data", (c: Buffer) => stderr.add(c));
   const messages = child.stdio[3] as NodeJS.ReadableStream;
@@ -202,11 +226,12 @@ export function spawnSandboxed(opts: SandboxOptions): Sandbox {
     const finish = (): void => {
       if (!result || streamsOpen > 0) return;
       if (timer) clearTimeout(timer);
+      clearInterval(rssWatch);
       const errText = stderr.text();
       resolve({
         ...result,
         killedFor,
-        outOfMemory: /heap out of memory|Reached heap limit|Allocation failed/i.test(errText),
+        outOfMemory: rssExceeded || /heap out of memory|Reached heap limit|Allocation failed/i.test(errText),
         badMessages,
         stdout: stdout.text(),
         stderr: errText,

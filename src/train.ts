@@ -7,7 +7,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { requestedThreads, threadsProblem } from "./backend";
 import { defaultRng } from "./random";
-import { WorkerPool, shareRows } from "./parallel/pool";
+import { WorkerPool, sharedFloats } from "./parallel/pool";
 import type { LossName, MetricName } from "./parallel/protocol";
 
 /** How `fit` may run: how many workers (default: NNKIT_THREADS or the CPU count). */
@@ -90,6 +90,16 @@ function rowsOf(t: tf.Tensor): number[] {
   return t.shape.slice(1);
 }
 
+/** Copies a tensor's values into `into` at `offset`, without an extra copy on wasm. */
+function copyValues(t: tf.Tensor, into: Float32Array, offset: number): void {
+  const backend = tf.backend() as unknown as { typedArrayFromHeap?: (info: tf.TensorInfo) => Float32Array };
+  if (t.dtype === "float32" && tf.getBackend() === "wasm" && typeof backend.typedArrayFromHeap === "function") {
+    into.set(backend.typedArrayFromHeap({ dataId: t.dataId, shape: t.shape, dtype: t.dtype }), offset);
+  } else {
+    into.set(t.dataSync(), offset);
+  }
+}
+
 /**
  * Data-parallel training over `workers` worker threads. Same arguments and
  * result as `model.fit`; use `fit`, which picks this when it applies.
@@ -115,16 +125,18 @@ export async function parallelFit(
   const valCount = valX !== null ? valX.shape[0] : n - trainCount;
   const doValidation = valCount > 0;
   const total = valX !== null ? n + valCount : n;
-  const xValues = new Float32Array(total * rowsOf(x).reduce((a, b) => a * b, 1));
-  const yValues = new Float32Array(total * rowsOf(y).reduce((a, b) => a * b, 1));
-  xValues.set(x.dataSync());
-  yValues.set(y.dataSync());
+  const xRow = rowsOf(x).reduce((a, b) => a * b, 1);
+  const yRow = rowsOf(y).reduce((a, b) => a * b, 1);
+  // The data goes once into shared memory, straight from the wasm heap: the
+  // full training set is 188 MB, and every extra copy shows in peak memory.
+  const sx = sharedFloats(total * xRow);
+  const sy = sharedFloats(total * yRow);
+  copyValues(x, sx.view, 0);
+  copyValues(y, sy.view, 0);
   if (valX !== null && valY !== null) {
-    xValues.set(valX.dataSync(), n * rowsOf(x).reduce((a, b) => a * b, 1));
-    yValues.set(valY.dataSync(), n * rowsOf(y).reduce((a, b) => a * b, 1));
+    copyValues(valX, sx.view, n * xRow);
+    copyValues(valY, sy.view, n * yRow);
   }
-  const sx = shareRows(xValues, rowsOf(x), total);
-  const sy = shareRows(yValues, rowsOf(y), total);
   const valStart = valX !== null ? n : trainCount;
 
   const epochs = args.epochs ?? 1;
@@ -151,7 +163,7 @@ export async function parallelFit(
     modelJson: JSON.stringify(model.toJSON(null, false)),
     loss: plan.loss,
     metric: plan.metric,
-    data: { x: sx.buffer, y: sy.buffer, xShape: sx.shape, yShape: sy.shape, count: total },
+    data: { x: sx.buffer, y: sy.buffer, xShape: rowsOf(x), yShape: rowsOf(y), count: total },
   });
   const rng = defaultRng();
   model.stopTraining = false;

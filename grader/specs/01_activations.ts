@@ -217,9 +217,10 @@ const questions: Question[] = [
         hidden: true,
       },
       {
-        expr: "(() => { const r = tanhNeuron(30, -20, 2, 1.5, 4); return [r.o, r.dn, r.dx1, r.dw1, r.dx2, r.dw2, r.db]; })()",
+        // n = 4: nearly saturated, so the gradients are small (about 1e-3) but still tell every input apart.
+        expr: "(() => { const r = tanhNeuron(3, -2, 2, 1.5, 1); return [r.o, r.dn, r.dx1, r.dw1, r.dx2, r.dw2, r.db]; })()",
         hidden: true,
-        label: "a saturated neuron",
+        label: "a nearly saturated neuron",
       },
     ],
     compare: { kind: "allclose", rtol: 1e-7, atol: 1e-12 },

@@ -182,7 +182,7 @@ export const spec: NotebookSpec = {
         convProbe((x, w, b, c) => asPlain(withTf(x, w, b, c)), [1, 4, 9, 9], [2, 4, 5, 5], 1, 2, true, 6),
       ],
       compare: { kind: "allclose", rtol: 1e-4, atol: 1e-4 },
-      hint: "Transpose x with [0, 2, 3, 1] and w with [2, 3, 1, 0] before tf.conv2d, add the bias, and transpose the result with [0, 3, 1, 2].",
+      hint: "Transpose x with [0, 2, 3, 1] and w with [2, 3, 1, 0] before tf.conv2d, pass the padding explicitly as [[0, 0], [P, P], [P, P], [0, 0]], add the bias, and transpose the result with [0, 3, 1, 2].",
     },
     {
       id: "maxpool-forward",

@@ -4,13 +4,10 @@ import { Worker } from "worker_threads";
 import * as path from "path";
 import type { FromWorker, GradReply, EvalReply, InitMessage, ToWorker, SharedData } from "./protocol";
 
-/** Copies rows of float data into memory every worker can read without a copy. */
-export function shareRows(values: ArrayLike<number>, rowShape: number[], count: number): { buffer: SharedArrayBuffer; shape: number[] } {
-  const buffer = new SharedArrayBuffer(values.length * 4);
-  new Float32Array(buffer).set(values);
-  const row = rowShape.reduce((a, b) => a * b, 1);
-  if (row * count !== values.length) throw new Error(`shareRows: ${values.length} values are not ${count} rows of ${row}`);
-  return { buffer, shape: rowShape };
+/** A float32 buffer every worker can read without a copy. */
+export function sharedFloats(length: number): { buffer: SharedArrayBuffer; view: Float32Array } {
+  const buffer = new SharedArrayBuffer(length * 4);
+  return { buffer, view: new Float32Array(buffer) };
 }
 
 /** The worker script next to this file (.js when built, .ts under ts-node). */

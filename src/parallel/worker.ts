@@ -83,37 +83,55 @@ function setWeights(s: State, weights: Float32Array[]): void {
   });
 }
 
+/**
+ * At most this many images go through the model at once; a larger share is
+ * done in slices whose gradients are summed. Activations of the course CNN
+ * take about 1 MB per image, and wasm memory never shrinks once grown.
+ */
+const SLICE = 128;
+
 function grad(msg: GradMessage): void {
   const s = state as State;
   setWeights(s, msg.weights);
-  const { x, y } = gather(s, msg.indices);
-  let metricSum = 0;
   let lossSum = 0;
-  const { value, grads } = tf.variableGrads(() => {
-    const pred = s.model.apply(x, { training: true }) as tf.Tensor;
-    const perSample = s.loss(y, pred);
-    const sum = tf.sum(perSample);
-    lossSum = sum.dataSync()[0];
-    if (s.metric !== null) metricSum = tf.sum(s.metric(y, pred)).dataSync()[0];
-    return tf.div(sum, msg.total) as tf.Scalar;
-  }, s.vars);
-  const out = s.vars.map((v) => grads[v.name].dataSync() as Float32Array);
-  tf.dispose([x, y, value]);
-  tf.dispose(Object.values(grads));
+  let metricSum = 0;
+  let sums: Float32Array[] | null = null;
+  for (let start = 0; start < msg.indices.length; start += SLICE) {
+    const { x, y } = gather(s, msg.indices.subarray(start, start + SLICE));
+    const { value, grads } = tf.variableGrads(() => {
+      const pred = s.model.apply(x, { training: true }) as tf.Tensor;
+      const sum = tf.sum(s.loss(y, pred));
+      lossSum += sum.dataSync()[0];
+      if (s.metric !== null) metricSum += tf.sum(s.metric(y, pred)).dataSync()[0];
+      return tf.div(sum, msg.total) as tf.Scalar;
+    }, s.vars);
+    const part = s.vars.map((v) => grads[v.name].dataSync() as Float32Array);
+    if (sums === null) sums = part;
+    else sums.forEach((acc, k) => {
+      const g = part[k];
+      for (let i = 0; i < acc.length; i++) acc[i] += g[i];
+    });
+    tf.dispose([x, y, value]);
+    tf.dispose(Object.values(grads));
+  }
+  const out = sums ?? [];
   send({ type: "grads", grads: out, lossSum, metricSum }, out.map((g) => g.buffer as ArrayBuffer));
 }
 
 function evaluate(msg: EvalMessage): void {
   const s = state as State;
   setWeights(s, msg.weights);
-  const { x, y } = gather(s, msg.indices);
-  const [lossSum, metricSum] = tf.tidy(() => {
-    const pred = s.model.apply(x, { training: false }) as tf.Tensor;
-    const l = tf.sum(s.loss(y, pred)).dataSync()[0];
-    const m = s.metric === null ? 0 : tf.sum(s.metric(y, pred)).dataSync()[0];
-    return [l, m];
-  });
-  tf.dispose([x, y]);
+  let lossSum = 0;
+  let metricSum = 0;
+  for (let start = 0; start < msg.indices.length; start += SLICE) {
+    const { x, y } = gather(s, msg.indices.subarray(start, start + SLICE));
+    tf.tidy(() => {
+      const pred = s.model.apply(x, { training: false }) as tf.Tensor;
+      lossSum += tf.sum(s.loss(y, pred)).dataSync()[0];
+      if (s.metric !== null) metricSum += tf.sum(s.metric(y, pred)).dataSync()[0];
+    });
+    tf.dispose([x, y]);
+  }
   send({ type: "evaluated", lossSum, metricSum });
 }
 

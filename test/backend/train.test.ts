@@ -107,6 +107,25 @@ describe("fit and the wasm training path", function () {
     tf.dispose([x, y]);
   });
 
+  it("sums the gradients of a share bigger than a worker's slice (128 images) correctly", async function () {
+    const { x, y } = smallData(300);
+    const run = async (workers: number): Promise<number[]> => {
+      setSeed(3);
+      const model = smallCnn();
+      const h = await parallelFit(model, x, y, { epochs: 2, batchSize: 300 }, { ...PLAN, workers });
+      return h.history.loss as number[];
+    };
+    // One worker takes slices of 128, 128 and 44; two take 128 + 22 each.
+    const one = await run(1);
+    const two = await run(2);
+    setSeed(3);
+    const reference = await smallCnn().fit(x, y, { epochs: 2, batchSize: 300, shuffle: false });
+    two.forEach((v, i) => expect(Math.abs(v - one[i]), `loss[${i}]`).to.be.below(1e-4));
+    // A single full batch: the order does not matter, so model.fit agrees too.
+    (reference.history.loss as number[]).forEach((v, i) => expect(Math.abs(v - one[i]), `model.fit loss[${i}]`).to.be.below(1e-4));
+    tf.dispose([x, y]);
+  });
+
   it("calls the callbacks with model.fit's log keys and returns an equivalent History, without leaking tensors", async function () {
     const { x, y } = smallData(48);
     const args = (log: string[], counts: number[]): tf.ModelFitArgs => ({

@@ -3,7 +3,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { Gradebook } from "../../grader/gradebook";
 import { KIT_ROOT } from "../../grader/version";
-import { FIXTURE_SPECS, grader, tmpDir } from "./helpers";
+import { FIXTURE_SPECS, grader, makeZip, tmpDir } from "./helpers";
 
 describe("grader CLI", () => {
   let dir: string;
@@ -58,5 +58,16 @@ describe("grader CLI", () => {
     expect(r.out).to.match(/^zoe\s+0\s+3\s+crash: 01_tiny.ipynb$/m);
     const h = grader(["report", "-g", file, "--student", "zoe"]);
     expect(h.out).to.match(/01_tiny.ipynb crash 0\/3 \(boom\) 2.0 s grader 9.9.9 \[current\]/);
+  });
+
+  it("lists every submission in the bonus report, with the reason when there is no usable model", () => {
+    const subs = path.join(dir, "subs");
+    fs.mkdirSync(subs);
+    makeZip(path.join(subs, "ann.zip"), "ann", { "01_tiny.ipynb": "{}" });
+    fs.writeFileSync(path.join(subs, "ben.zip"), "not a zip");
+    const r = grader(["bonus", subs, "--specs", FIXTURE_SPECS]);
+    expect(r.code, r.err).to.equal(0);
+    expect(r.out).to.match(/^-\tann\t-\t-\t-\tno valid model: no bonus model folder/m);
+    expect(r.out).to.match(/^-\tben\t-\t-\t-\tno valid model: /m);
   });
 });

@@ -2,6 +2,7 @@ import AdmZip from "adm-zip";
 import { expect } from "chai";
 import * as fs from "fs";
 import * as path from "path";
+import { BONUS_DIR } from "../../grader/bonus";
 import type { Manifest } from "../../grader/discover";
 import { BONUS_MODEL_DIR, MAX_OUTPUT_BYTES, packSubmission, stripLargeOutputs } from "../../grader/submit";
 import { FIXTURE_MASTERS, sha256, TINY, tmpDir } from "./helpers";
@@ -71,6 +72,10 @@ describe("submit", () => {
     } finally {
       fs.rmSync(empty, { recursive: true, force: true });
     }
+  });
+
+  it("packs the folder the bonus cell saves into (grader/bonus.ts)", () => {
+    expect(BONUS_MODEL_DIR).to.equal(BONUS_DIR);
   });
 
   it("leaves a notebook alone when nothing is too large", () => {

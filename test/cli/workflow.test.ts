@@ -247,7 +247,7 @@ describe("instructor workflow on 30 submissions (fixture assignment)", function 
       expect(partly).to.include("Hint: Multiply each value by the factor.");
       // the endless loop's cell is named with its error; the memory bomb's run shows its reason and log
       const hang = fs.readFileSync(path.join(out, "feedback", "hang.html"), "utf8");
-      expect(hang).to.match(/<li><code>square-demo<\/code>: [^<]*(time|timed out)/i);
+      expect(hang).to.match(/<li><code>square-demo<\/code>: [^<]*(did not finish|time)/i);
       const memory = fs.readFileSync(path.join(out, "feedback", "memory.html"), "utf8");
       expect(memory).to.match(/log of the run/);
       expect(memory).to.match(/memory/i);
@@ -277,7 +277,7 @@ describe("instructor workflow on 30 submissions (fixture assignment)", function 
     fs.symlinkSync(path.join(KIT_ROOT, "node_modules"), path.join(source, "node_modules"));
     const gb = Gradebook.open(gbFile, "test");
     try {
-      for (const student of ["right-1", "partly-2"]) {
+      for (const student of ["partly-2"]) {
         fs.rmSync(path.join(ag, "submission"), { recursive: true, force: true });
         fs.rmSync(path.join(ag, "results"), { recursive: true, force: true });
         fs.mkdirSync(path.join(ag, "submission"));

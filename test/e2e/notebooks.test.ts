@@ -6,7 +6,7 @@ import * as path from "path";
 import { BrowserContext, chromium, Page } from "playwright-core";
 import { jupyterPython } from "../support/jupyter-python";
 import { docComment } from "./support/doc-comment";
-import { JupyterServer, makeWorkspace, startJupyter } from "./support/jupyter-server";
+import { closeSessions, JupyterServer, makeWorkspace, startJupyter } from "./support/jupyter-server";
 import {
   deleteLastCell, inspectRun, openNotebook, restartAndRunAll, RunReport, saveNotebook, screenshotShowcase, shiftTabTooltip, tabComplete,
 } from "./support/notebook-page";
@@ -99,6 +99,7 @@ describe("the notebooks in a real browser (Jupyter Notebook 6 + chromium)", func
 
       after(async function () {
         await page?.close();
+        if (server) await closeSessions(server, name);
       });
 
       it("runs every cell (Restart & Run All) without an error or stderr output", function () {

@@ -52,9 +52,19 @@ describe("grader: hostile submissions", function () {
   });
 
   it("a memory bomb: the child dies at its heap cap, the rest is graded", async () => {
-    const r = await grade(withCell("const hog: string[] = [];\nfor (;;) hog.push(\"x\".repeat(1 << 24));"));
+    // a generous cell time limit, so that the heap cap (not the clock) stops it on a busy machine
+    const bomb = withCell("const hog: number[][] = [];\nfor (;;) hog.push(new Array(1e6).fill(0.5));");
+    const r = await gradeNotebook(spec, tmp.write(bomb), { ...FIXTURE_OPTIONS, cellTimeoutMs: 60_000 });
     expect(r.status).to.equal("crash");
-    expect(r.reason).to.match(/ran out of memory \(limit 512 MB\)/);
+    expect(r.reason).to.match(/ran out of memory \(heap limit 512 MB\)/);
+    expect(scores(r)).to.deep.equal(FULL);
+  });
+
+  it("a memory bomb outside the heap (typed arrays) is stopped by the resident memory limit", async () => {
+    const bomb = withCell("const hog: Float64Array[] = [];\nfor (;;) hog.push(new Float64Array(1 << 24).fill(1));");
+    const r = await gradeNotebook(spec, tmp.write(bomb), { ...FIXTURE_OPTIONS, cellTimeoutMs: 60_000 });
+    expect(r.status).to.equal("crash");
+    expect(r.reason).to.match(/ran out of memory \(it used more than 1536 MB of memory\)/);
     expect(scores(r)).to.deep.equal(FULL);
   });
 

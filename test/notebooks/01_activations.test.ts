@@ -15,9 +15,15 @@ interface PlotTrace {
   y?: (number | null)[];
 }
 
+/** An output's text for one MIME type (nbformat may store multi-line text as a list of lines). */
+function mimeText(o: CellOutput, mime: string): string {
+  const v = o.data?.[mime];
+  return Array.isArray(v) ? v.join("") : typeof v === "string" ? v : "";
+}
+
 /** The outputs of a cell that render as an nnkit plot. */
 function plotOutputs(outputs: CellOutput[] | undefined): CellOutput[] {
-  return (outputs ?? []).filter((o) => typeof o.data?.["text/html"] === "string" && (o.data["text/html"] as string).includes('class="nnkit-plot"'));
+  return (outputs ?? []).filter((o) => mimeText(o, "text/html").includes('class="nnkit-plot"'));
 }
 
 /** The plotly traces of a cell's only plot (the MIME data is a JSON string or an object, depending on the front end). */

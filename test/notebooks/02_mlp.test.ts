@@ -15,9 +15,15 @@ interface Figure {
   layout: { title?: { text?: string } };
 }
 
+/** An output's text for one MIME type (nbformat may store multi-line text as a list of lines). */
+function mimeText(o: CellOutput, mime: string): string {
+  const v = o.data?.[mime];
+  return Array.isArray(v) ? v.join("") : typeof v === "string" ? v : "";
+}
+
 /** The outputs of a cell that render as an nnkit plot. */
 function plotOutputs(outputs: CellOutput[] | undefined): CellOutput[] {
-  return (outputs ?? []).filter((o) => typeof o.data?.["text/html"] === "string" && (o.data["text/html"] as string).includes('class="nnkit-plot"'));
+  return (outputs ?? []).filter((o) => mimeText(o, "text/html").includes('class="nnkit-plot"'));
 }
 
 /** The plotly figures a cell displayed (the MIME data is a JSON string or an object, depending on the front end). */
@@ -102,7 +108,7 @@ describe("notebook 02_mlp", function () {
     });
 
     it("trains the course model with a live display, learning curves, misclassified points and boundaries", () => {
-      const live = (cellById(nb, "moons-train").outputs ?? []).filter((o) => String(o.data?.["text/html"] ?? "").includes("nnkit-progress"));
+      const live = (cellById(nb, "moons-train").outputs ?? []).filter((o) => mimeText(o, "text/html").includes("nnkit-progress"));
       expect(live, "live progress output").to.have.length.greaterThan(0);
       const curves = figures(nb, "moons-train");
       expect(curves).to.have.length(1);

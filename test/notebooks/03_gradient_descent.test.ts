@@ -9,9 +9,13 @@ import { spec } from "../../grader/specs/03_gradient_descent";
 const ROOT = path.resolve(__dirname, "../..");
 const MASTER = path.join(ROOT, "notebooks", "03_gradient_descent.ipynb");
 
-/** The outputs of a cell that render as an nnkit plot. */
+/** The outputs of a cell that render as an nnkit plot (nbformat may store the HTML as a list of lines). */
 function plotOutputs(outputs: CellOutput[] | undefined): CellOutput[] {
-  return (outputs ?? []).filter((o) => typeof o.data?.["text/html"] === "string" && (o.data["text/html"] as string).includes("nnkit-plot"));
+  return (outputs ?? []).filter((o) => {
+    const html = o.data?.["text/html"];
+    const text = Array.isArray(html) ? html.join("") : html;
+    return o.output_type === "display_data" && typeof text === "string" && text.includes('class="nnkit-plot"');
+  });
 }
 
 /** The plotly figure of a plot output. */

@@ -91,6 +91,15 @@ export async function startJupyter(root: string): Promise<JupyterServer> {
   return { base, token, root, log, stop };
 }
 
+/** Shuts down the kernel of every open session on `notebookName` (File > Close and Halt), so finished notebooks stop using memory. */
+export async function closeSessions(server: JupyterServer, notebookName: string): Promise<void> {
+  const res = await fetch(`${server.base}/api/sessions?token=${server.token}`);
+  const sessions = (await res.json()) as { id: string; path: string }[];
+  for (const s of sessions.filter((x) => x.path === notebookName)) {
+    await fetch(`${server.base}/api/sessions/${s.id}?token=${server.token}`, { method: "DELETE" });
+  }
+}
+
 /** Copies the notebooks into a fresh folder inside the project (so `nnkit` and checks/ resolve from it). */
 export function makeWorkspace(projectRoot: string, notebooks: string[]): string {
   const cacheDir = path.join(projectRoot, ".cache");

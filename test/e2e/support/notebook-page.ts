@@ -216,38 +216,57 @@ export async function saveNotebook(page: Page): Promise<void> {
 }
 
 /**
- * A PNG of the notebook's showcase cell, code and output: the last live training display,
- * else the last chart, else the top of the notebook. The classic UI scrolls inside #site,
- * so the cell is scrolled to the top and the viewport stretched to its height (at most
- * `maxHeight`) for the shot. Returns the index of the code cell shown (-1: the top).
+ * A PNG of the notebook's showcase: the code of the last cell with a live training display
+ * (else of the last cell with a chart) and its first such display or chart. The classic UI
+ * scrolls inside #site and folds tall outputs into a scroll box, so outputs are unfolded,
+ * the cell scrolled to the top and the viewport stretched for the shot (at most `maxHeight`;
+ * when code and chart do not fit together, the chart alone). Returns the code cell's index,
+ * or -1 when there is nothing to show (then the shot is the top of the notebook).
  */
 export async function screenshotShowcase(page: Page, file: string, maxHeight: number): Promise<number> {
   const original = page.viewportSize() ?? { width: 1100, height: 900 };
-  const target = await page.evaluate(() => {
+  const index = await page.evaluate(() => {
     const cells = Jupyter.notebook.get_cells().filter((c) => c.cell_type === "code");
+    for (const c of cells) (c.output_area as unknown as { unscroll_area(): void }).unscroll_area();
     const last = (selector: string): number => {
       for (let i = cells.length - 1; i >= 0; i--) if (cells[i].element[0].querySelector(selector)) return i;
       return -1;
     };
-    const index = last(".nnkit-progress") >= 0 ? last(".nnkit-progress") : last(".nnkit-plot .main-svg");
-    return { index, height: index >= 0 ? cells[index].element[0].getBoundingClientRect().height : 0 };
+    return last(".nnkit-progress") >= 0 ? last(".nnkit-progress") : last(".nnkit-plot .main-svg");
   });
-  if (target.index < 0) {
+  if (index < 0) {
     await page.screenshot({ path: file });
     return -1;
   }
-  const header = await page.evaluate(() => document.getElementById("site")?.getBoundingClientRect().top ?? 0);
-  await page.setViewportSize({ width: original.width, height: Math.min(Math.ceil(header + target.height + 40), maxHeight) });
-  const clip = await page.evaluate((index) => {
-    const cells = Jupyter.notebook.get_cells().filter((c) => c.cell_type === "code");
-    const el = cells[index].element[0];
-    const site = document.getElementById("site")!;
-    site.scrollTop += el.getBoundingClientRect().top - site.getBoundingClientRect().top - 10;
-    const r = el.getBoundingClientRect();
-    return { x: Math.max(0, r.left - 10), y: Math.max(0, r.top - 10), width: r.width + 20, height: Math.min(r.height + 20, window.innerHeight - r.top + 10) };
-  }, target.index);
+  /** The shot's region in page coordinates after scrolling `top` (the cell's, or the output's) to the top of #site. */
+  const region = (fromOutput: boolean) =>
+    page.evaluate(
+      ({ index, fromOutput }) => {
+        const cell = Jupyter.notebook.get_cells().filter((c) => c.cell_type === "code")[index].element[0];
+        const shown = cell.querySelector(".nnkit-progress") ?? cell.querySelector(".nnkit-plot")!;
+        const output = shown.closest(".output_area") ?? shown;
+        const site = document.getElementById("site")!;
+        const start = fromOutput ? output : cell;
+        site.scrollTop += start.getBoundingClientRect().top - site.getBoundingClientRect().top - 10;
+        const c = cell.getBoundingClientRect();
+        const top = start.getBoundingClientRect().top;
+        const bottom = output.getBoundingClientRect().bottom;
+        return { x: Math.max(0, c.left - 10), y: Math.max(0, top - 10), width: c.width + 20, height: bottom - top + 20 };
+      },
+      { index, fromOutput },
+    );
+  const site = await page.evaluate(() => document.getElementById("site")?.getBoundingClientRect().top ?? 0);
+  let fromOutput = false;
+  let clip = await region(fromOutput);
+  if (clip.height > maxHeight) {
+    fromOutput = true;
+    clip = await region(fromOutput);
+  }
+  await page.setViewportSize({ width: original.width, height: Math.ceil(site + Math.min(clip.height, maxHeight) + 20) });
+  clip = await region(fromOutput); // the page reflowed with the new viewport
+  clip.height = Math.min(clip.height, maxHeight);
   await page.waitForTimeout(500);
   await page.screenshot({ path: file, clip });
   await page.setViewportSize(original);
-  return target.index;
+  return index;
 }
