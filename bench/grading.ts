@@ -34,11 +34,12 @@ function makeSubmissions(dir: string, n: number, notebooks: string[]): void {
 }
 
 /** Grades the folder with `workers` workers into a fresh gradebook; returns seconds and statuses. */
-async function timePool(subs: string, tmp: string, workers: number): Promise<{ seconds: number; statuses: Record<string, number> }> {
-  const gbFile = path.join(tmp, `gb-${workers}.sqlite`);
+async function timePool(subs: string, tmp: string, workers: number, name: string): Promise<{ seconds: number; statuses: Record<string, number> }> {
+  // a gradebook per run: a shared one would skip the submissions it has already graded
+  const gbFile = path.join(tmp, `gb-${name}.sqlite`);
   const t0 = process.hrtime.bigint();
   await gradeFolder({
-    dir: subs, gradebook: gbFile, course: parseCourseConfig({}), workers, workDir: path.join(tmp, `work-${workers}`),
+    dir: subs, gradebook: gbFile, course: parseCourseConfig({}), workers, workDir: path.join(tmp, `work-${name}`),
     progressOut: { write: () => true, isTTY: false } as unknown as NodeJS.WritableStream,
   });
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
@@ -84,16 +85,18 @@ export async function main(): Promise<void> {
     console.log(`grading benchmark: ${notebooks.length} notebooks per submission (${notebooks.join(", ")}), ${os.cpus().length} cores`);
     const warm = path.join(tmp, "warm");
     makeSubmissions(warm, 1, notebooks);
-    const w = await timePool(warm, tmp, 1);
+    const w = await timePool(warm, tmp, 1, "warm");
     console.log(`warm-up (master results cached, runner prepared): ${w.seconds.toFixed(1)} s, runs ${JSON.stringify(w.statuses)}`);
     const subs = path.join(tmp, "subs");
     makeSubmissions(subs, n, notebooks);
     const rows: [string, number, number, string][] = [];
     for (const workers of [1, 2]) {
-      const r = await timePool(subs, tmp, workers);
+      const r = await timePool(subs, tmp, workers, `${workers}-workers`);
       rows.push([`grader, ${workers} worker${workers > 1 ? "s" : ""}`, n, r.seconds, JSON.stringify(r.statuses)]);
+      console.log(`grader with ${workers} worker(s): ${n} submissions in ${r.seconds.toFixed(1)} s`);
     }
     const naive = timeNaive(tmp, naiveN, notebooks);
+    console.log(`nbconvert: ${naiveN} submission(s) in ${naive.seconds.toFixed(1)} s`);
     rows.push(["nbconvert --execute (tslab), serial", naiveN, naive.seconds, naive.failures.length ? `${naive.failures.length} failed` : "all ran"]);
     console.log("\npipeline                              subs   seconds   subs/min   runs");
     for (const [name, count, sec, note] of rows) {

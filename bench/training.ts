@@ -152,7 +152,18 @@ async function fullEpoch(): Promise<void> {
   const model = courseCnn();
   const before = tf.memory().numTensors;
   const t = performance.now();
-  const h = await fit(model, tr.x, tr.y, { epochs: 1, batchSize: 512, validationSplit: 0.1 });
+  const h = await fit(model, tr.x, tr.y, {
+    epochs: 1,
+    batchSize: 512,
+    validationSplit: 0.1,
+    callbacks: {
+      onBatchEnd: async (batch, logs) => {
+        if ((batch + 1) % 10 !== 0) return;
+        const s = (performance.now() - t) / 1000;
+        console.log(`  batch ${batch + 1}/106: ${s.toFixed(0)} s, loss ${logs?.loss?.toFixed(4)}, acc ${logs?.acc?.toFixed(4)}; load ${load()}`);
+      },
+    },
+  });
   const seconds = (performance.now() - t) / 1000;
   const testAcc = tf.tidy(() => tf.metrics.categoricalAccuracy(te.y, model.predict(te.x, { batchSize: 500 }) as tf.Tensor).mean().dataSync()[0]);
   const last = (k: string): string => (h.history[k]?.[0] as number | undefined)?.toFixed(4) ?? "n/a";

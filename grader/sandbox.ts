@@ -72,8 +72,10 @@ export function defaultReadPaths(root: string): string[] {
 export function permissionFlags(readPaths: string[]): string[] {
   const major = Number(process.versions.node.split(".")[0]);
   const existing = readPaths.filter((p) => fs.existsSync(p)).map((p) => (fs.statSync(p).isDirectory() ? path.join(p, "*") : p));
+  // Node 20 aborts (SIGABRT) when the same path is allowed twice.
+  const unique = [...new Set(existing)];
   // One flag per path: Node 20 honours only the first entry of a comma-separated list.
-  return [major >= 23 ? "--permission" : "--experimental-permission", ...existing.map((p) => `--allow-fs-read=${p}`)];
+  return [major >= 23 ? "--permission" : "--experimental-permission", ...unique.map((p) => `--allow-fs-read=${p}`)];
 }
 
 /** Keeps the first `cap` bytes of a stream and counts the rest, so a 100 MB output is never buffered. */

@@ -77,7 +77,10 @@ function earlierManifest(zipPath: string): { manifest: Manifest; sha256: string 
 export function packSubmission(o: SubmitOptions): SubmitResult {
   if (!/^[\w.@-]+$/.test(o.student)) throw new Error(`student id ${JSON.stringify(o.student)} may hold only letters, digits, '.', '@', '_' and '-'`);
   const nbDir = path.join(o.root, "notebooks");
-  const notebooks = fs.existsSync(nbDir) ? fs.readdirSync(nbDir).filter((f) => f.endsWith(".ipynb")).sort() : [];
+  // hidden files and Jupyter's checkpoint copies are not the student's work
+  const notebooks = fs.existsSync(nbDir)
+    ? fs.readdirSync(nbDir).filter((f) => f.endsWith(".ipynb") && !f.startsWith(".") && !f.endsWith("-checkpoint.ipynb")).sort()
+    : [];
   if (notebooks.length === 0) throw new Error(`no notebooks to submit in ${nbDir}`);
   const zip = new AdmZip();
   const files: Record<string, string> = {};

@@ -13,6 +13,7 @@
  * is printed, so a chart never changes a cell's text output or crashes.
  */
 import { randomBytes } from "crypto";
+import { serializeKernelSends } from "./kernel-sends";
 
 /** MIME type -> content, e.g. { "text/html": "<b>hi</b>", "text/plain": "hi" }. */
 export type MimeBundle = Record<string, string>;
@@ -55,7 +56,9 @@ function kernelModule(): TslabJupyterModule | undefined {
 }
 
 function writer(): WriteDisplayData | null {
-  return kernelModule()?.lastWriteDisplayData ?? null;
+  const write = kernelModule()?.lastWriteDisplayData ?? null;
+  if (write) serializeKernelSends();
+  return write;
 }
 
 /** True when running inside a tslab kernel that is executing a cell (rich outputs are shown). */

@@ -23,18 +23,28 @@ export interface CheckOptions {
   out?: (text: string) => void;
 }
 
-/** The specs the student kit knows: grader/specs when shipped, else rebuilt from checks/*.json. */
-function availableSpecs(opts: CheckOptions): NotebookSpec[] {
-  if (opts.specs) return opts.specs;
+/**
+ * The specs the kit knows: grader/specs when shipped (the instructor's repo), else the public
+ * questions rebuilt from checks/*.json (the student kit, which has neither specs nor masters:
+ * there the notebooks under notebooks/ are the student's own, so expected values must come
+ * from the checks files, never from "the master").
+ */
+function availableSpecs(opts: CheckOptions): { specs: NotebookSpec[]; fromChecks: boolean } {
+  if (opts.specs) return { specs: opts.specs, fromChecks: false };
   const specs = loadSpecs();
-  if (specs.length > 0) return specs;
-  const dir = opts.checksDir ?? path.join(opts.root ?? kitRoot(), "checks");
-  if (!fs.existsSync(dir)) return [];
-  return fs
+  if (specs.length > 0) return { specs, fromChecks: false };
+  const dir = checksFolder(opts);
+  if (!fs.existsSync(dir)) return { specs: [], fromChecks: true };
+  const fromChecks = fs
     .readdirSync(dir)
     .filter((f) => f.endsWith(".json"))
     .sort()
     .map((f) => specFromChecks(JSON.parse(fs.readFileSync(path.join(dir, f), "utf8")) as ChecksFile));
+  return { specs: fromChecks, fromChecks: true };
+}
+
+function checksFolder(opts: CheckOptions): string {
+  return opts.checksDir ?? path.join(opts.root ?? kitRoot(), "checks");
 }
 
 function pad(text: string, width: number): string {
@@ -60,15 +70,21 @@ export function formatResult(r: NotebookResult): string {
 export async function runCheck(files: string[], opts: CheckOptions = {}): Promise<number> {
   const out = opts.out ?? ((t: string) => process.stdout.write(t + "\n"));
   const root = opts.root ?? kitRoot();
-  const specs = availableSpecs(opts);
+  const { specs, fromChecks } = availableSpecs(opts);
   const targets = files.length > 0 ? files.map((f) => path.resolve(f)) : specs.map((s) => path.join(root, "notebooks", s.notebook)).filter((f) => fs.existsSync(f));
   if (targets.length === 0) throw new Error("no notebooks to check (give a path, e.g. npm run check -- notebooks/01_activations.ipynb)");
   const results: NotebookResult[] = [];
   for (const file of targets) {
     const spec = specForNotebook(specs, file);
     if (!spec) throw new Error(`${path.basename(file)} is not one of the assignment's notebooks (${specs.map((s) => s.notebook).join(", ")})`);
-    // With a checks folder given, expected values come from it, as in the student kit (which has no masters).
-    const result = await gradeNotebook(spec, file, { includeHidden: false, root, checksDir: opts.checksDir, expectedFrom: opts.checksDir ? "checks" : undefined });
+    // With a checks folder given, or in the student kit, expected values come from the checks files.
+    const useChecks = fromChecks || opts.checksDir !== undefined;
+    const result = await gradeNotebook(spec, file, {
+      includeHidden: false,
+      root,
+      checksDir: useChecks ? checksFolder(opts) : undefined,
+      expectedFrom: useChecks ? "checks" : undefined,
+    });
     results.push(result);
     if (!opts.json) out(formatResult(result));
   }

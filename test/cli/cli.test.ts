@@ -5,7 +5,9 @@ import { Gradebook } from "../../grader/gradebook";
 import { KIT_ROOT } from "../../grader/version";
 import { FIXTURE_SPECS, grader, makeZip, tmpDir } from "./helpers";
 
-describe("grader CLI", () => {
+describe("grader CLI", function () {
+  // every case starts the CLI through ts-node, which is slow on a busy machine
+  this.timeout(600_000);
   let dir: string;
   beforeEach(() => (dir = tmpDir("cli")));
   afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));

@@ -22,6 +22,7 @@ describe("submit", () => {
       { output_type: "display_data", data: { "text/html": "x".repeat(MAX_OUTPUT_BYTES + 10) }, metadata: {} },
     ];
     fs.writeFileSync(path.join(kit, "notebooks", TINY), JSON.stringify(nb));
+    fs.writeFileSync(path.join(kit, "notebooks", ".scratch.ipynb"), "{}");
     fs.writeFileSync(path.join(kit, "notebooks", BONUS_MODEL_DIR, "model.json"), "{\"modelTopology\":{}}");
     fs.writeFileSync(path.join(kit, "notebooks", BONUS_MODEL_DIR, "weights.bin"), Buffer.from([1, 2, 3, 4]));
   });

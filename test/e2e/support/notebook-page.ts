@@ -216,7 +216,7 @@ export async function saveNotebook(page: Page): Promise<void> {
 }
 
 /**
- * A PNG of the notebook's showcase: the code of the last cell with a live training display
+ * A PNG of the notebook's showcase: the code of the first cell with a live training display
  * (else of the last cell with a chart) and its first such display or chart. The classic UI
  * scrolls inside #site and folds tall outputs into a scroll box, so outputs are unfolded,
  * the cell scrolled to the top and the viewport stretched for the shot (at most `maxHeight`;
@@ -228,11 +228,11 @@ export async function screenshotShowcase(page: Page, file: string, maxHeight: nu
   const index = await page.evaluate(() => {
     const cells = Jupyter.notebook.get_cells().filter((c) => c.cell_type === "code");
     for (const c of cells) (c.output_area as unknown as { unscroll_area(): void }).unscroll_area();
-    const last = (selector: string): number => {
-      for (let i = cells.length - 1; i >= 0; i--) if (cells[i].element[0].querySelector(selector)) return i;
-      return -1;
-    };
-    return last(".nnkit-progress") >= 0 ? last(".nnkit-progress") : last(".nnkit-plot .main-svg");
+    const has = (i: number, selector: string): boolean => !!cells[i].element[0].querySelector(selector);
+    const progress = cells.findIndex((_, i) => has(i, ".nnkit-progress"));
+    if (progress >= 0) return progress;
+    for (let i = cells.length - 1; i >= 0; i--) if (has(i, ".nnkit-plot .main-svg")) return i;
+    return -1;
   });
   if (index < 0) {
     await page.screenshot({ path: file });
@@ -251,7 +251,7 @@ export async function screenshotShowcase(page: Page, file: string, maxHeight: nu
         const c = cell.getBoundingClientRect();
         const top = start.getBoundingClientRect().top;
         const bottom = output.getBoundingClientRect().bottom;
-        return { x: Math.max(0, c.left - 10), y: Math.max(0, top - 10), width: c.width + 20, height: bottom - top + 20 };
+        return { x: Math.max(0, c.left - 10), y: Math.max(0, top - 10), width: c.width + 20, height: bottom - top + 16 };
       },
       { index, fromOutput },
     );
