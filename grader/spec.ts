@@ -74,3 +74,12 @@ export interface NotebookSpec {
   /** Memory cap for the child in MB (the runner has a default). */
   memoryMb?: number;
 }
+
+/**
+ * A probe expression whose result is the string "throws" when `call` throws, for questions
+ * where throwing on bad input is the expected behaviour. The released stub's own
+ * "not implemented" error is re-thrown, so an unfinished exercise never earns these points.
+ */
+export function resultOrThrows(call: string): string {
+  return `(() => { try { return ${call}; } catch (e) { if (e instanceof Error && /^not implemented/.test(e.message)) throw e; return "throws"; } })()`;
+}

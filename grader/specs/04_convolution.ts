@@ -3,7 +3,7 @@
  * forward and backward, its tfjs twin, and CNN shapes and parameter counts.
  * Public probes use the issue's check values; hidden ones other sizes, strides, paddings and edge cases.
  */
-import type { Gen, NotebookSpec, Probe } from "../spec";
+import { resultOrThrows, type Gen, type NotebookSpec, type Probe } from "../spec";
 
 /** A standard normal Float64Array input of the given shape. */
 function normal(shape: number[]): Gen {
@@ -17,7 +17,7 @@ const X4 = [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9, 10, 11], [12, 13, 14, 15]];
 /** outputSize's result, or the string "throws" when it rejects the configuration. */
 function outputSizeProbe(n: number, f: number, p: number, s: number, hidden = false): Probe {
   return {
-    expr: `(() => { try { return outputSize(${n}, ${f}, ${p}, ${s}); } catch (e) { return "throws"; } })()`,
+    expr: resultOrThrows(`outputSize(${n}, ${f}, ${p}, ${s})`),
     label: `outputSize(${n}, ${f}, ${p}, ${s})`,
     hidden,
   };

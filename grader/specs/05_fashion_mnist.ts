@@ -3,7 +3,7 @@
  * activations, seeded initialisation), accuracy, the confusion matrix and its most confused pairs.
  * Training is never graded (those cells are `skip-in-grader`); the bonus model is judged by grader/bonus.ts.
  */
-import type { NotebookSpec } from "../spec";
+import { resultOrThrows, type NotebookSpec } from "../spec";
 
 /** What a model builder's result is judged on: parameter count, output shape and activation of each layer. */
 function modelSummary(builder: string, seed: number): string {
@@ -26,8 +26,6 @@ function sameSeedSameWeights(builder: string, seed: number): string {
 }
 
 /** The result of an expression, or the string "throws" when it throws. */
-const orThrows = (expr: string): string => `(() => { try { return ${expr}; } catch (e) { return "throws"; } })()`;
-
 const Y_TRUE = [0, 0, 1, 1, 2, 2, 2];
 const Y_PRED = [0, 1, 1, 1, 0, 1, 2];
 
@@ -67,8 +65,8 @@ export const spec: NotebookSpec = {
         { expr: "accuracy(t, p)", inputs: { t: { kind: "value", value: Y_TRUE }, p: { kind: "value", value: Y_PRED } } },
         { expr: "accuracy(t, p)", inputs: { t: { kind: "int", shape: [200], low: 0, high: 3, as: "array" }, p: { kind: "int", shape: [200], low: 0, high: 3, as: "array" } }, hidden: true },
         { expr: "accuracy(Int32Array.from(t), Int32Array.from(t))", inputs: { t: { kind: "int", shape: [1], low: 0, high: 10, as: "array" } }, hidden: true },
-        { expr: orThrows("accuracy([1, 2, 3], [1, 2])"), hidden: true, label: "accuracy of arrays of different lengths throws" },
-        { expr: orThrows("accuracy([], [])"), hidden: true, label: "accuracy of no predictions throws" },
+        { expr: resultOrThrows("accuracy([1, 2, 3], [1, 2])"), hidden: true, label: "accuracy of arrays of different lengths throws" },
+        { expr: resultOrThrows("accuracy([], [])"), hidden: true, label: "accuracy of no predictions throws" },
       ],
       compare: { kind: "allclose", rtol: 1e-12, atol: 0 },
       hint: "Count the positions where the labels agree and divide by the number of labels; check the lengths first.",
