@@ -2,10 +2,11 @@ import { expect } from "chai";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { cellById, executeNotebook, ExecutedNotebook, streamText, CellOutput } from "../support/kernel";
+import { cellById, executeNotebook, ExecutedNotebook, streamText } from "../support/kernel";
 import { gradeNotebook } from "../../grader/grade";
-import type { NotebookResult, QuestionResult } from "../../grader/grade";
+import type { NotebookResult } from "../../grader/grade";
 import { spec } from "../../grader/specs/01_activations";
+import { expectClose, plotOutputs, publicGot, question, scores, withSolution } from "../support/notebook-results";
 
 const ROOT = path.resolve(__dirname, "../..");
 const MASTER = path.join(ROOT, "notebooks", "01_activations.ipynb");
@@ -13,17 +14,6 @@ const MASTER = path.join(ROOT, "notebooks", "01_activations.ipynb");
 interface PlotTrace {
   name?: string;
   y?: (number | null)[];
-}
-
-/** An output's text for one MIME type (nbformat may store multi-line text as a list of lines). */
-function mimeText(o: CellOutput, mime: string): string {
-  const v = o.data?.[mime];
-  return Array.isArray(v) ? v.join("") : typeof v === "string" ? v : "";
-}
-
-/** The outputs of a cell that render as an nnkit plot. */
-function plotOutputs(outputs: CellOutput[] | undefined): CellOutput[] {
-  return (outputs ?? []).filter((o) => mimeText(o, "text/html").includes('class="nnkit-plot"'));
 }
 
 /** The plotly traces of a cell's only plot (the MIME data is a JSON string or an object, depending on the front end). */
@@ -39,48 +29,6 @@ function trace(nb: ExecutedNotebook, cellId: string, name: string): number[] {
   const t = traces(nb, cellId).find((x) => x.name === name);
   if (!t?.y) throw new Error(`no trace "${name}" in ${cellId}`);
   return t.y.map((v) => (v === null ? NaN : v));
-}
-
-function question(result: NotebookResult, id: string): QuestionResult {
-  const q = result.questions.find((x) => x.id === id);
-  if (!q) throw new Error(`no question ${id} in the result`);
-  return q;
-}
-
-/** What the public probes of a question returned, in order. */
-function publicGot(result: NotebookResult, id: string): unknown[] {
-  return question(result, id)
-    .probes.filter((p) => !p.hidden)
-    .map((p) => p.got);
-}
-
-/** Asserts two nested number arrays are equal up to `tol` (absolute), element by element. */
-function expectClose(got: unknown, want: number | number[] | number[][], tol = 1e-8): void {
-  if (typeof want === "number") {
-    expect(got).to.be.a("number");
-    expect(got as number).to.be.closeTo(want, tol);
-    return;
-  }
-  expect(got).to.be.an("array").with.length(want.length);
-  want.forEach((w, i) => expectClose((got as unknown[])[i], w, tol));
-}
-
-/** A copy of the master in `dir` with one named solution region's body replaced (a plausible student mistake). */
-function withSolution(dir: string, name: string, body: string): string {
-  const nb = JSON.parse(fs.readFileSync(MASTER, "utf8")) as { cells: { source: string[] | string }[] };
-  const pattern = new RegExp(`(// BEGIN SOLUTION ${name}\\n)[\\s\\S]*?(\\n\\s*// END SOLUTION)`);
-  const cell = nb.cells.find((c) => pattern.test(Array.isArray(c.source) ? c.source.join("") : c.source));
-  if (!cell) throw new Error(`no solution region ${name} in the master`);
-  const source = Array.isArray(cell.source) ? cell.source.join("") : cell.source;
-  cell.source = source.replace(pattern, (_m, begin: string, end: string) => `${begin}${body}${end}`);
-  const file = path.join(dir, path.basename(MASTER));
-  fs.writeFileSync(file, JSON.stringify(nb));
-  return file;
-}
-
-/** The score of every question, by id. */
-function scores(result: NotebookResult): Record<string, number> {
-  return Object.fromEntries(result.questions.map((q) => [q.id, q.score]));
 }
 
 describe("notebook 01_activations", function () {
@@ -182,6 +130,7 @@ describe("notebook 01_activations", function () {
 
     it("takes exactly the neuron's points for a neuron with swapped gradients", async () => {
       const file = withSolution(
+        MASTER,
         tmp,
         "tanhNeuron",
         "  const o = tanh(x1 * w1 + x2 * w2 + b);\n  const dn = 1 - o * o;\n  return { o, dn, dx1: dn * x1, dw1: dn * w1, dx2: dn * x2, dw2: dn * w2, db: dn };",
@@ -192,7 +141,7 @@ describe("notebook 01_activations", function () {
     });
 
     it("gives partial credit to a tanh that overflows for large inputs", async () => {
-      const file = withSolution(tmp, "tanh", "  return (Math.exp(z) - Math.exp(-z)) / (Math.exp(z) + Math.exp(-z));");
+      const file = withSolution(MASTER, tmp, "tanh", "  return (Math.exp(z) - Math.exp(-z)) / (Math.exp(z) + Math.exp(-z));");
       const result = await gradeNotebook(spec, file);
       const tanh = question(result, "tanh");
       expect(tanh.status).to.equal("partial");

@@ -2,10 +2,11 @@ import { expect } from "chai";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { cellById, executeNotebook, ExecutedNotebook, streamText, CellOutput } from "../support/kernel";
+import { cellById, executeNotebook, ExecutedNotebook, streamText } from "../support/kernel";
 import { gradeNotebook } from "../../grader/grade";
-import type { NotebookResult, QuestionResult } from "../../grader/grade";
+import type { NotebookResult } from "../../grader/grade";
 import { spec } from "../../grader/specs/02_mlp";
+import { expectClose, mimeText, plotOutputs, publicGot, question, scores, withSolution } from "../support/notebook-results";
 
 const ROOT = path.resolve(__dirname, "../..");
 const MASTER = path.join(ROOT, "notebooks", "02_mlp.ipynb");
@@ -15,65 +16,12 @@ interface Figure {
   layout: { title?: { text?: string } };
 }
 
-/** An output's text for one MIME type (nbformat may store multi-line text as a list of lines). */
-function mimeText(o: CellOutput, mime: string): string {
-  const v = o.data?.[mime];
-  return Array.isArray(v) ? v.join("") : typeof v === "string" ? v : "";
-}
-
-/** The outputs of a cell that render as an nnkit plot. */
-function plotOutputs(outputs: CellOutput[] | undefined): CellOutput[] {
-  return (outputs ?? []).filter((o) => mimeText(o, "text/html").includes('class="nnkit-plot"'));
-}
-
 /** The plotly figures a cell displayed (the MIME data is a JSON string or an object, depending on the front end). */
 function figures(nb: ExecutedNotebook, cellId: string): Figure[] {
   return plotOutputs(cellById(nb, cellId).outputs).map((o) => {
     const raw = o.data?.["application/vnd.plotly.v1+json"];
     return (typeof raw === "string" ? JSON.parse(raw) : raw) as Figure;
   });
-}
-
-function question(result: NotebookResult, id: string): QuestionResult {
-  const q = result.questions.find((x) => x.id === id);
-  if (!q) throw new Error(`no question ${id} in the result`);
-  return q;
-}
-
-/** What the public probes of a question returned, in order. */
-function publicGot(result: NotebookResult, id: string): unknown[] {
-  return question(result, id)
-    .probes.filter((p) => !p.hidden)
-    .map((p) => p.got);
-}
-
-/** Asserts two nested number arrays are equal up to `tol` (absolute), element by element. */
-function expectClose(got: unknown, want: number | number[] | number[][], tol = 1e-8): void {
-  if (typeof want === "number") {
-    expect(got).to.be.a("number");
-    expect(got as number).to.be.closeTo(want, tol);
-    return;
-  }
-  expect(got).to.be.an("array").with.length(want.length);
-  want.forEach((w, i) => expectClose((got as unknown[])[i], w, tol));
-}
-
-/** A copy of the master in `dir` with one named solution region's body replaced (a plausible student mistake). */
-function withSolution(dir: string, name: string, body: string): string {
-  const nb = JSON.parse(fs.readFileSync(MASTER, "utf8")) as { cells: { source: string[] | string }[] };
-  const pattern = new RegExp(`(// BEGIN SOLUTION ${name}\\n)[\\s\\S]*?(\\n\\s*// END SOLUTION)`);
-  const cell = nb.cells.find((c) => pattern.test(Array.isArray(c.source) ? c.source.join("") : c.source));
-  if (!cell) throw new Error(`no solution region ${name} in the master`);
-  const source = Array.isArray(cell.source) ? cell.source.join("") : cell.source;
-  cell.source = source.replace(pattern, (_m, begin: string, end: string) => `${begin}${body}${end}`);
-  const file = path.join(dir, path.basename(MASTER));
-  fs.writeFileSync(file, JSON.stringify(nb));
-  return file;
-}
-
-/** The score of every question, by id. */
-function scores(result: NotebookResult): Record<string, number> {
-  return Object.fromEntries(result.questions.map((q) => [q.id, q.score]));
 }
 
 describe("notebook 02_mlp", function () {
@@ -110,7 +58,7 @@ describe("notebook 02_mlp", function () {
     });
 
     it("trains the course model with a live display, learning curves, misclassified points and boundaries", () => {
-      const live = (cellById(nb, "moons-train").outputs ?? []).filter((o) => mimeText(o, "text/html").includes("nnkit-progress"));
+      const live = (cellById(nb, "moons-train").outputs ?? []).filter((o) => mimeText(o.data?.["text/html"]).includes("nnkit-progress"));
       expect(live, "live progress output").to.have.length.greaterThan(0);
       const curves = figures(nb, "moons-train");
       expect(curves).to.have.length(1);
@@ -172,7 +120,7 @@ describe("notebook 02_mlp", function () {
     });
 
     it("takes exactly the circles points when the course model is kept for the circles", async () => {
-      const file = withSolution(tmp, "buildCirclesModel", "  return courseModel();");
+      const file = withSolution(MASTER, tmp, "buildCirclesModel", "  return courseModel();");
       const result = await gradeNotebook(spec, file);
       expect(result.status).to.equal("graded");
       expect(scores(result)).to.deep.equal({ ...scores(master), "circles-model": 0 });
@@ -181,6 +129,7 @@ describe("notebook 02_mlp", function () {
 
     it("takes only softmax-loss points for a cross-entropy that overflows on large scores", async () => {
       const file = withSolution(
+        MASTER,
         tmp,
         "softmaxCrossEntropy",
         [

@@ -5,29 +5,14 @@ import * as path from "path";
 import { cellById, executeNotebook, streamText, type CellOutput, type ExecutedNotebook } from "../support/kernel";
 import { gradeNotebook, type NotebookResult } from "../../grader/grade";
 import { spec } from "../../grader/specs/03_gradient_descent";
+import { mutatedMaster, plotOutputs, publicGot, scores } from "../support/notebook-results";
 
 const ROOT = path.resolve(__dirname, "../..");
 const MASTER = path.join(ROOT, "notebooks", "03_gradient_descent.ipynb");
 
-/** The outputs of a cell that render as an nnkit plot (nbformat may store the HTML as a list of lines). */
-function plotOutputs(outputs: CellOutput[] | undefined): CellOutput[] {
-  return (outputs ?? []).filter((o) => {
-    const html = o.data?.["text/html"];
-    const text = Array.isArray(html) ? html.join("") : html;
-    return o.output_type === "display_data" && typeof text === "string" && text.includes('class="nnkit-plot"');
-  });
-}
-
 /** The plotly figure of a plot output. */
 function figureOf(output: CellOutput): { data: { type?: string }[]; frames?: unknown[] } {
   return output.data?.["application/vnd.plotly.v1+json"] as { data: { type?: string }[]; frames?: unknown[] };
-}
-
-/** The `got` values of a question's public probes, in order. */
-function publicGot(result: NotebookResult, id: string): unknown[] {
-  const q = result.questions.find((x) => x.id === id);
-  if (!q) throw new Error(`no question ${id} in the result`);
-  return q.probes.filter((p) => !p.hidden).map((p) => p.got);
 }
 
 /** The probe inputs of a question's public probe. */
@@ -56,24 +41,6 @@ function sourceOf(nb: { cells: { id?: string; source: string | string[] }[] }, i
   const cell = nb.cells.find((c) => c.id === id);
   if (!cell) throw new Error(`no cell ${id}`);
   return Array.isArray(cell.source) ? cell.source.join("") : cell.source;
-}
-
-/** A copy of the master in `dir` with one cell's text replaced (a plausible student mistake). */
-function mutatedMaster(dir: string, cellId: string, from: string, to: string): string {
-  const nb = JSON.parse(fs.readFileSync(MASTER, "utf8")) as { cells: { id: string; source: string | string[] }[] };
-  const cell = nb.cells.find((c) => c.id === cellId);
-  if (!cell) throw new Error(`no cell ${cellId}`);
-  const source = sourceOf(nb, cellId);
-  if (!source.includes(from)) throw new Error(`cell ${cellId} does not contain ${from}`);
-  cell.source = source.replace(from, to);
-  const file = path.join(dir, "03_gradient_descent.ipynb");
-  fs.writeFileSync(file, JSON.stringify(nb));
-  return file;
-}
-
-/** Question id -> score, for comparing a graded mutation with full marks. */
-function scores(result: NotebookResult): Record<string, number> {
-  return Object.fromEntries(result.questions.map((q) => [q.id, q.score]));
 }
 
 const fullMarks = Object.fromEntries(spec.questions.map((q) => [q.id, q.points]));
@@ -231,14 +198,14 @@ describe("notebook 03_gradient_descent", function () {
     });
 
     it("Adam that uses its step counter before incrementing it scores 0 on adam-step, full marks elsewhere", async () => {
-      const file = mutatedMaster(dir, "adam-impl", "const t = (state.t ?? 0) + 1;", "const t = state.t ?? 0;");
+      const file = mutatedMaster(MASTER, dir, "adam-impl", "const t = (state.t ?? 0) + 1;", "const t = state.t ?? 0;");
       const result = await gradeNotebook(spec, file);
       expect(result.status).to.equal("graded");
       expect(scores(result)).to.deep.equal({ ...fullMarks, "adam-step": 0 });
     });
 
     it("RMSProp with epsilon outside the square root loses points on rmsprop-step only", async () => {
-      const file = mutatedMaster(dir, "rmsprop-impl", "Math.sqrt(cache[i] + eps)", "(Math.sqrt(cache[i]) + eps)");
+      const file = mutatedMaster(MASTER, dir, "rmsprop-impl", "Math.sqrt(cache[i] + eps)", "(Math.sqrt(cache[i]) + eps)");
       const result = await gradeNotebook(spec, file);
       const got = scores(result);
       expect(got["rmsprop-step"]).to.be.lessThan(fullMarks["rmsprop-step"]);
@@ -248,7 +215,7 @@ describe("notebook 03_gradient_descent", function () {
     });
 
     it("mini-batch descent that forgets to sort each batch loses points on minibatch-gd only", async () => {
-      const file = mutatedMaster(dir, "minibatch-impl", ".slice(start, start + opts.batchSize).sort((a, b) => a - b);", ".slice(start, start + opts.batchSize);");
+      const file = mutatedMaster(MASTER, dir, "minibatch-impl", ".slice(start, start + opts.batchSize).sort((a, b) => a - b);", ".slice(start, start + opts.batchSize);");
       const result = await gradeNotebook(spec, file);
       const got = scores(result);
       expect(got["minibatch-gd"]).to.be.lessThan(fullMarks["minibatch-gd"]);

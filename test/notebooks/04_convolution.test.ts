@@ -2,43 +2,14 @@ import { expect } from "chai";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { cellById, executeNotebook, ExecutedNotebook, streamText, CellOutput } from "../support/kernel";
+import { cellById, executeNotebook, ExecutedNotebook, streamText } from "../support/kernel";
 import { gradeNotebook } from "../../grader/grade";
 import type { NotebookResult, QuestionResult } from "../../grader/grade";
 import { spec } from "../../grader/specs/04_convolution";
+import { mutatedMaster, plotOutputs, publicGot } from "../support/notebook-results";
 
 const ROOT = path.resolve(__dirname, "../..");
 const MASTER = path.join(ROOT, "notebooks", "04_convolution.ipynb");
-
-/** A MIME value as one string (nbformat may store text as a list of lines). */
-function mimeText(value: unknown): string {
-  return Array.isArray(value) ? value.join("") : typeof value === "string" ? value : "";
-}
-
-/** The outputs of a cell that render as an nnkit plot. */
-function plotOutputs(outputs: CellOutput[] | undefined): CellOutput[] {
-  return (outputs ?? []).filter((o) => mimeText(o.data?.["text/html"]).includes('class="nnkit-plot"'));
-}
-
-/** The public probes' results of one question, by position. */
-function publicGot(result: NotebookResult, id: string): unknown[] {
-  const q = result.questions.find((x) => x.id === id);
-  if (!q) throw new Error(`no question ${id} in the result`);
-  return q.probes.filter((p) => !p.hidden).map((p) => p.got);
-}
-
-/** A copy of the master in a temp dir, with one cell's source text replaced (a plausible student mistake). */
-function mutatedMaster(dir: string, cellId: string, from: string, to: string): string {
-  const nb = JSON.parse(fs.readFileSync(MASTER, "utf8")) as { cells: { id: string; source: string[] | string }[] };
-  const cell = nb.cells.find((c) => c.id === cellId);
-  if (!cell) throw new Error(`no cell ${cellId}`);
-  const source = Array.isArray(cell.source) ? cell.source.join("") : cell.source;
-  if (!source.includes(from)) throw new Error(`cell ${cellId} does not contain ${from}`);
-  cell.source = source.replace(from, to);
-  const file = path.join(dir, "04_convolution.ipynb");
-  fs.writeFileSync(file, JSON.stringify(nb));
-  return file;
-}
 
 describe("notebook 04_convolution", function () {
   this.timeout(15 * 60 * 1000);
@@ -131,7 +102,7 @@ describe("notebook 04_convolution", function () {
 
     /** Grades a mutated master and returns the questions that lost points. */
     async function lost(cellId: string, from: string, to: string): Promise<QuestionResult[]> {
-      const result = await gradeNotebook(spec, mutatedMaster(dir, cellId, from, to));
+      const result = await gradeNotebook(spec, mutatedMaster(MASTER, dir, cellId, from, to));
       expect(result.status).to.equal("graded");
       return result.questions.filter((q) => q.score < q.points);
     }

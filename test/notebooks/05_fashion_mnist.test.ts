@@ -7,14 +7,10 @@ import { gradeNotebook } from "../../grader/grade";
 import type { NotebookResult, QuestionResult } from "../../grader/grade";
 import { spec } from "../../grader/specs/05_fashion_mnist";
 import { BONUS_THRESHOLD, evaluateBonusSandboxed, readBonusFolder } from "../../grader/bonus";
+import { mimeText, publicGot } from "../support/notebook-results";
 
 const ROOT = path.resolve(__dirname, "../..");
 const MASTER = path.join(ROOT, "notebooks", "05_fashion_mnist.ipynb");
-
-/** A MIME value as one string (nbformat may store text as a list of lines). */
-function mimeText(value: unknown): string {
-  return Array.isArray(value) ? value.join("") : typeof value === "string" ? value : "";
-}
 
 /** How many outputs of a cell carry an HTML root with the given class. */
 function countClass(outputs: CellOutput[] | undefined, cls: string): number {
@@ -27,13 +23,6 @@ function printed(nb: ExecutedNotebook, cellId: string, label: RegExp): number {
   const m = label.exec(out);
   if (!m) throw new Error(`cell ${cellId} did not print ${label}: ${out}`);
   return Number(m[1]);
-}
-
-/** The public probes' results of one question, by position. */
-function publicGot(result: NotebookResult, id: string): unknown[] {
-  const q = result.questions.find((x) => x.id === id);
-  if (!q) throw new Error(`no question ${id} in the result`);
-  return q.probes.filter((p) => !p.hidden).map((p) => p.got);
 }
 
 describe("notebook 05_fashion_mnist", function () {
