@@ -3,7 +3,7 @@ import type * as tfTypes from "@tensorflow/tfjs";
 import type { Dataset } from "../datasets";
 import { lightClassColor } from "./colors";
 import { ChartOptions, Figure, Trace, baseLayout, finishChart } from "./figure";
-import { classTraces } from "./scatter";
+import { classTraces, pointsAndLabels } from "./scatter";
 
 /**
  * Anything that classifies points: a tfjs model (its `predict`), or a function
@@ -67,19 +67,7 @@ export function classify(model: Classifier, points: number[][]): Int32Array {
  * a function: `decisionBoundary(model, ds)` or `decisionBoundary(predict, x, y)`.
  */
 export function decisionBoundary(model: Classifier, data: Dataset | number[][], labels?: ArrayLike<number> | BoundaryOptions, options?: BoundaryOptions): Figure {
-  let x: number[][];
-  let y: ArrayLike<number>;
-  let opts: BoundaryOptions;
-  if (Array.isArray(data)) {
-    if (!labels || !("length" in labels)) throw new Error("decisionBoundary: give the labels after the points");
-    x = data;
-    y = labels as ArrayLike<number>;
-    opts = options ?? {};
-  } else {
-    x = data.x;
-    y = data.y;
-    opts = (labels as BoundaryOptions | undefined) ?? {};
-  }
+  const { x, y, opts } = pointsAndLabels<BoundaryOptions>("decisionBoundary", data, labels, options);
   if (x.length === 0) throw new Error("decisionBoundary: no data points");
   if (x.length !== y.length) throw new Error(`decisionBoundary: ${x.length} points but ${y.length} labels`);
   const margin = opts.margin ?? 1;

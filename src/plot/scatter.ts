@@ -63,24 +63,30 @@ export function classTraces(x: number[][], y: ArrayLike<number>, opts: ScatterOp
 }
 
 /**
+ * Unpacks the two ways a labelled-points chart is called: `(dataset, options?)` or
+ * `(points, labels, options?)`. `chart` names the caller in the error messages.
+ */
+export function pointsAndLabels<O extends object>(
+  chart: string,
+  data: Dataset | number[][],
+  labels: ArrayLike<number> | O | undefined,
+  options: O | undefined,
+): { x: number[][]; y: ArrayLike<number>; opts: O; name?: string } {
+  if (Array.isArray(data)) {
+    if (!labels || !("length" in labels)) throw new Error(`${chart}: give the labels after the points`);
+    return { x: data, y: labels as ArrayLike<number>, opts: options ?? ({} as O) };
+  }
+  return { x: data.x, y: data.y, opts: (labels as O | undefined) ?? ({} as O), name: data.name };
+}
+
+/**
  * Plots 2-D points coloured by their label. Pass a Dataset, or points and labels:
  * `scatterByClass(ds)` or `scatterByClass(x, y, { highlight: wrongMask })`.
  */
 export function scatterByClass(data: Dataset | number[][], labels?: ArrayLike<number> | ScatterOptions, options?: ScatterOptions): Figure {
-  let x: number[][];
-  let y: ArrayLike<number>;
-  let opts: ScatterOptions;
-  if (Array.isArray(data)) {
-    if (!labels || !("length" in labels)) throw new Error("scatterByClass: give the labels after the points");
-    x = data;
-    y = labels as ArrayLike<number>;
-    opts = options ?? {};
-  } else {
-    x = data.x;
-    y = data.y;
-    opts = (labels as ScatterOptions | undefined) ?? {};
-    if (!opts.title) opts = { ...opts, title: data.name };
-  }
+  const unpacked = pointsAndLabels<ScatterOptions>("scatterByClass", data, labels, options);
+  const { x, y } = unpacked;
+  const opts = unpacked.opts.title || unpacked.name === undefined ? unpacked.opts : { ...unpacked.opts, title: unpacked.name };
   const layout = baseLayout(opts, {
     xaxis: { title: { text: opts.xLabel ?? "x1" } },
     yaxis: { title: { text: opts.yLabel ?? "x2" } },
