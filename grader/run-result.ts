@@ -15,18 +15,8 @@ export function failedRun(spec: NotebookSpec, status: RunStatus, reason: string,
   return { status, reason, score: 0, maxScore: maxScore(spec), questions, log, seconds: 0, masterHash: "" };
 }
 
-/** The grader core's NotebookResult, as far as the gradebook reads it. */
-interface CoreResult {
-  status: "graded" | "timeout" | "crash" | "invalid";
-  reason?: string;
-  score: number;
-  maxScore: number;
-  questions: QuestionRecord[];
-  log: string;
-  seconds: number;
-  masterHash: string;
-  cells?: { id: string; ok: boolean; error?: string }[];
-}
+/** The grader core's NotebookResult, as far as the gradebook reads it: a run with the core's statuses. */
+type CoreResult = Omit<RunInput, "status"> & { status: "graded" | "timeout" | "crash" | "invalid" };
 
 function isCoreResult(v: unknown): v is CoreResult {
   const r = v as CoreResult;
