@@ -243,7 +243,7 @@ else
     say "checks/ is up to date with the master notebooks"
   else
     say "building the public checks from ${#MASTERS[@]} master notebook(s) (runs them through the kernel)"
-    JUPYTER_PYTHON="$PY" node_modules/.bin/ts-node --transpile-only grader/build-checks.ts
+    JUPYTER_PYTHON="$PY" node -r tsx/cjs grader/build-checks.ts
     mkdir -p checks
     echo "$SOURCES_SHA" > checks/.nnkit-sources-sha256
     did "checks/ built"

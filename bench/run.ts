@@ -13,7 +13,7 @@ async function run(): Promise<void> {
     const what = name === undefined ? "no benchmark named" : `unknown benchmark "${name}"`;
     throw new Error(`${what}: use npm run bench -- <name>, with <name> one of ${available.join(", ")}`);
   }
-  const mod = (await import(path.join(__dirname, `${name}.ts`))) as { main?: (args: string[]) => Promise<void> | void };
+  const mod = require(path.join(__dirname, `${name}.ts`)) as { main?: (args: string[]) => Promise<void> | void };
   if (typeof mod.main === "function") await mod.main(args);
 }
 

@@ -17,19 +17,7 @@ import { setupBackend } from "../src/backend";
 import { fit } from "../src/train";
 import { loadFashionMnist, fashionTensors, findFashionMnistDir } from "../src/fashion-mnist";
 import { setSeed } from "../src/random";
-
-/** The course CNN, compiled with the course recipe (Adam 1e-3, categorical cross-entropy). */
-export function courseCnn(seed = 0): tf.Sequential {
-  const init = (k: number) => tf.initializers.glorotUniform({ seed: seed + k });
-  const m = tf.sequential();
-  m.add(tf.layers.conv2d({ inputShape: [28, 28, 1], filters: 32, kernelSize: 3, activation: "relu", kernelInitializer: init(1) }));
-  m.add(tf.layers.conv2d({ filters: 64, kernelSize: 3, activation: "relu", kernelInitializer: init(2) }));
-  m.add(tf.layers.maxPooling2d({ poolSize: 2 }));
-  m.add(tf.layers.flatten());
-  m.add(tf.layers.dense({ units: 10, activation: "softmax", kernelInitializer: init(3) }));
-  m.compile({ optimizer: tf.train.adam(1e-3), loss: "categoricalCrossentropy", metrics: ["accuracy"] });
-  return m;
-}
+import { courseCnn } from "../test/support/course-cnn";
 
 function option(args: string[], name: string, fallback: number): number {
   const i = args.indexOf(name);

@@ -3,7 +3,7 @@
  * cached) and writes checks/<notebook-stem>.json with the public probes and their expected
  * values only. Run by setup.sh and before the notebook tests:
  *
- *   npx ts-node --transpile-only grader/build-checks.ts [--out DIR]
+ *   node -r tsx/cjs grader/build-checks.ts [--out DIR]
  */
 import * as fs from "fs";
 import * as path from "path";

@@ -66,8 +66,8 @@ function bundle(root: string): string {
   ].join("\n");
 }
 
-/** What the snapshot depends on besides the bundle: Node, the installed packages, nnkit's declarations. */
-function environmentKey(root: string): string {
+/** What the snapshot (and how cells type-check) depends on besides the bundle: Node, the installed packages, nnkit's declarations. */
+export function environmentKey(root: string): string {
   const parts: (string | Buffer)[] = [process.version, process.arch];
   for (const f of ["package-lock.json", "node_modules/tslab/package.json"]) {
     const file = path.join(root, f);

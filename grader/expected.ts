@@ -6,13 +6,14 @@
 import { createHash } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
-import { runnerProgram } from "./child-bundle";
+import { environmentKey, runnerProgram } from "./child-bundle";
 import { planCells, masterCells } from "./cells";
 import { generateInputs } from "./inputs";
 import { readNotebook, fileHash } from "./notebook";
 import { toStudentNotebook } from "./release-transform";
 import { encodeOutcome, decodeOutcome, type ProbeOutcome } from "./plain";
-import { runNotebook, type RunLimits } from "./run";
+import { runNotebook, type CellConversion, type RunLimits } from "./run";
+import type { Conversion } from "./child/protocol";
 import type { NotebookSpec, Comparator } from "./spec";
 import type { ChecksFile, EncodedInput, PublicCell } from "../src/check";
 
@@ -42,6 +43,11 @@ export interface Reference {
   masterHash: string;
   cells: PublicCell[];
   questions: RefQuestion[];
+  /**
+   * The master's conversions of its public cells (those the student version has unchanged),
+   * reused when a submission has the same cell after the same declarations. Never a solution cell's.
+   */
+  conversions: Record<string, Conversion>;
 }
 
 /** Compiles a probe expression (TypeScript) to a JavaScript expression. */
@@ -121,7 +127,8 @@ export function masterReference(spec: NotebookSpec, masterPath: string, root: st
   const masterHash = fileHash(masterPath);
   return (async () => {
     const program = await runnerProgram(root, limits.memoryMb, cacheDir);
-    const key = createHash("sha256").update(masterHash).update(JSON.stringify(spec)).update(program.hash).digest("hex").slice(0, 32);
+    // The environment (Node, packages, nnkit's declarations) decides how cells type-check.
+    const key = createHash("sha256").update(masterHash).update(JSON.stringify(spec)).update(program.hash).update(environmentKey(root)).digest("hex").slice(0, 32);
     const cacheFile = path.join(cacheDir, "expected", `${path.basename(spec.notebook, ".ipynb")}-${key}.json`);
     if (fs.existsSync(cacheFile)) return restore(JSON.parse(fs.readFileSync(cacheFile, "utf8")) as StoredReference);
     const known = inFlight.get(cacheFile);
@@ -148,7 +155,7 @@ async function computeReference(spec: NotebookSpec, masterPath: string, masterHa
   }
   const prepared = preparedQuestions(spec);
   const plan = planCells(cells, master);
-  const run = await runNotebook(root, plan.cells, prepared.filter((q) => q.compare.kind !== "output"), limits);
+  const run = await runNotebook(root, plan.cells, prepared.filter((q) => q.compare.kind !== "output"), limits, { recordConversions: true });
   const name = path.basename(masterPath);
   const broken = run.cells.find((c) => !c.ok);
   if (broken) throw new Error(`master ${name}: cell ${broken.id} failed: ${broken.error}`);
@@ -172,7 +179,18 @@ async function computeReference(spec: NotebookSpec, masterPath: string, masterHa
       }),
     };
   });
-  return { notebook: spec.notebook, masterHash, cells, questions };
+  return { notebook: spec.notebook, masterHash, cells, questions, conversions: publicConversions(run.conversions, plan.cells, cells) };
+}
+
+/** The conversions of the master's cells that students receive unchanged (no solution code in them). */
+function publicConversions(found: CellConversion[], planned: { id: string; source: string }[], released: PublicCell[]): Record<string, Conversion> {
+  const releasedSource = new Map(released.map((c) => [c.id, c.source]));
+  const out: Record<string, Conversion> = {};
+  for (const { cell, key, conversion } of found) {
+    const p = planned[cell];
+    if (p && releasedSource.get(p.id) === p.source) out[key] = conversion;
+  }
+  return out;
 }
 
 /** The public part of a reference, as written to checks/<notebook>.json (no hidden probe, expression or value). */
@@ -206,6 +224,7 @@ export function referenceFromChecks(checks: ChecksFile): Reference {
     notebook: checks.notebook,
     masterHash: checks.masterHash,
     cells: checks.cells,
+    conversions: {},
     questions: checks.questions.map((q) => ({
       id: q.id,
       title: q.title,

@@ -39,6 +39,11 @@ export interface GradeOptions {
   checksDir?: string;
   /** Take expected values from the master (default when it exists) or from the public checks (public probes only). */
   expectedFrom?: "master" | "checks";
+  /**
+   * Reuse the master's type-checked conversions of unchanged public cells (default true).
+   * False type-checks every cell again; the scores are the same, only slower.
+   */
+  reuseConversions?: boolean;
 }
 
 export interface NotebookResult {
@@ -128,7 +133,9 @@ export async function gradeNotebook(spec: NotebookSpec, notebookPath: string, op
   }
   const cells = opts.runSkipped ? reference.cells.map((c) => ({ ...c, tags: c.tags.filter((t) => t !== "skip-in-grader") })) : reference.cells;
   const plan = planCells(cells, submission);
-  const run = await runNotebook(opts.root ?? kitRoot(), plan.cells, questions.filter((q) => q.compare.kind !== "output"), limitsFor(spec, opts));
+  const run = await runNotebook(opts.root ?? kitRoot(), plan.cells, questions.filter((q) => q.compare.kind !== "output"), limitsFor(spec, opts), {
+    conversions: opts.reuseConversions === false ? {} : reference.conversions,
+  });
   const judged = questions.map((q) => judgeQuestion(q, run));
   const notes = [...plan.notes, ...run.notes];
   return {

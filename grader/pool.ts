@@ -23,7 +23,7 @@ export interface PoolOptions<I, O> {
   /** Module each worker runs (it answers `{id, input}` messages with `{id, ok, value | error}`). */
   workerModule: string;
   workers?: number;
-  /** Extra node flags for workers (e.g. ts-node's register hook). */
+  /** Extra node flags for workers (e.g. tsx's register hook). */
   execArgv?: string[];
   env?: NodeJS.ProcessEnv;
   /** Called in the parent for each finished job, in completion order; may be async. */

@@ -171,7 +171,7 @@ export function buildRelease(opts: ReleaseOptions): ReleaseResult {
   const checks = opts.checksDir ?? path.join(root, "checks");
   if (out === root || root.startsWith(out + path.sep)) throw new Error(`refusing to release into ${out}: it contains the kit`);
   if (!fs.existsSync(checks) || fs.readdirSync(checks).filter((f) => f.endsWith(".json")).length === 0) {
-    throw new Error(`no public checks in ${checks}: build them first (npx ts-node grader/build-checks.ts, run by setup.sh)`);
+    throw new Error(`no public checks in ${checks}: build them first (node -r tsx/cjs grader/build-checks.ts, run by setup.sh)`);
   }
   const toStudent = opts.toStudent ?? defaultToStudent();
   fs.rmSync(out, { recursive: true, force: true });

@@ -8,13 +8,27 @@ import { runnerProgram } from "./child-bundle";
 import { spawnSandboxed } from "./sandbox";
 import { decodeOutcome, type ProbeOutcome } from "./plain";
 import type { PlannedCell } from "./cells";
-import type { ChildMessage, Job, JobQuestion } from "./child/protocol";
+import type { ChildMessage, Conversion, Job, JobQuestion } from "./child/protocol";
 
 export interface RunLimits {
   cellTimeoutMs: number;
   notebookTimeoutMs: number;
   probeTimeoutMs: number;
   memoryMb: number;
+}
+
+/** A clean conversion the child reported, with the planned cell it belongs to. */
+export interface CellConversion {
+  cell: number;
+  key: string;
+  conversion: Conversion;
+}
+
+export interface RunOptions {
+  /** Known conversions of public cells to reuse (see Job.conversions). */
+  conversions?: Record<string, Conversion>;
+  /** Collect the child's clean conversions: only for a trusted notebook (the master). */
+  recordConversions?: boolean;
 }
 
 export const DEFAULT_LIMITS: RunLimits = { cellTimeoutMs: 30_000, notebookTimeoutMs: 180_000, probeTimeoutMs: 10_000, memoryMb: 2048 };
@@ -42,6 +56,8 @@ export interface RunResult {
   log: string;
   /** How the run went (retries, snapshot use), for the log. */
   notes: string[];
+  /** The conversions the child reported, when they were asked for. */
+  conversions: CellConversion[];
 }
 
 const GRACE_MS = 3000;
@@ -57,6 +73,7 @@ interface Attempt {
   outcomes: Map<string, Map<number, ProbeOutcome>>;
   currentCell?: number;
   currentQuestion?: string;
+  conversions: CellConversion[];
   done: boolean;
   failure?: { kind: "timeout" | "crash"; cause: string };
   raw: string;
@@ -65,7 +82,7 @@ interface Attempt {
 /** Runs `cells` then `questions` in one sandboxed child; never rejects. */
 async function attempt(root: string, job: Job, planned: PlannedCell[], limits: RunLimits, deadline: number): Promise<Attempt> {
   const program = await runnerProgram(root, limits.memoryMb);
-  const state: Attempt = { cellsDone: new Map(), types: {}, outcomes: new Map(), done: false, raw: "" };
+  const state: Attempt = { cellsDone: new Map(), types: {}, outcomes: new Map(), conversions: [], done: false, raw: "" };
   const expectedProbes = new Map(job.questions.map((q) => [q.id, new Set(q.probes.map((p) => p.index))]));
   let watchdog: ReturnType<typeof setTimeout> | undefined;
   let timedOut: string | undefined;
@@ -129,9 +146,17 @@ async function attempt(root: string, job: Job, planned: PlannedCell[], limits: R
         state.outcomes.set(m.question, got);
         break;
       }
+      case "conversion":
+        if (job.recordConversions && state.currentCell !== undefined && typeof m.key === "string" && m.conversion && typeof m.conversion === "object") {
+          state.conversions.push({ cell: state.currentCell, key: m.key, conversion: m.conversion });
+        }
+        break;
       case "done":
         state.done = true;
         state.currentQuestion = undefined;
+        // Everything has been reported. A child that exits by itself spends most of a second
+        // tearing down the compiler's heap; nothing it could still do counts, so it is killed.
+        sandbox.kill("it finished");
         break;
     }
   };
@@ -159,7 +184,7 @@ async function attempt(root: string, job: Job, planned: PlannedCell[], limits: R
  * Runs the planned cells and the questions' probes in the sandbox, with retries that skip
  * whatever hung or crashed the child (at most 3 runs, all within the notebook's time limit).
  */
-export async function runNotebook(root: string, planned: PlannedCell[], questions: JobQuestion[], limits: RunLimits): Promise<RunResult> {
+export async function runNotebook(root: string, planned: PlannedCell[], questions: JobQuestion[], limits: RunLimits, options: RunOptions = {}): Promise<RunResult> {
   const deadline = Date.now() + limits.notebookTimeoutMs;
   const skippedCells = new Map<number, string>();
   const failedQuestions = new Map<string, string>();
@@ -175,6 +200,8 @@ export async function runNotebook(root: string, planned: PlannedCell[], question
       probeTimeoutMs: limits.probeTimeoutMs,
       outputCapBytes: 1024 * 1024,
       resultCapChars: 32 * 1024 * 1024,
+      conversions: options.conversions ?? {},
+      recordConversions: !!options.recordConversions,
     };
     last = await attempt(root, job, planned, limits, deadline);
     if (!last.failure) break;
@@ -213,5 +240,5 @@ export async function runNotebook(root: string, planned: PlannedCell[], question
     if (!c.ok && c.stderr.trim() && c.stderr.trim() !== c.error) log.push(c.stderr.slice(0, LOG_CELL_CHARS).trimEnd());
   }
   if (final.raw.trim()) log.push(`── process output\n${final.raw.slice(0, 64 * 1024)}`);
-  return { cells, types: final.types, outcomes: final.outcomes, questionFailures: failedQuestions, status, reason, log: log.join("\n"), notes };
+  return { cells, types: final.types, outcomes: final.outcomes, questionFailures: failedQuestions, status, reason, log: log.join("\n"), notes, conversions: final.conversions };
 }

@@ -25,8 +25,27 @@ export interface JobQuestion {
   probes: JobProbe[];
 }
 
+/**
+ * What tslab's converter made of one cell (type-checked TypeScript turned into JavaScript plus
+ * the declarations later cells see). Only clean conversions without side files are reused.
+ */
+export interface Conversion {
+  output?: string;
+  declOutput?: string;
+  diagnostics: unknown[];
+  hasToplevelAwait?: boolean;
+  lastExpressionVar?: string;
+}
+
 export interface Job {
   cells: JobCell[];
+  /**
+   * Known conversions of public cells (from the master's run), by conversionKey(prevDecl, src).
+   * A cell whose source and preceding declarations match one is not type-checked again.
+   */
+  conversions?: Record<string, Conversion>;
+  /** Report every clean conversion (only for the master's run, which is trusted). */
+  recordConversions?: boolean;
   questions: JobQuestion[];
   cellTimeoutMs: number;
   probeTimeoutMs: number;
@@ -43,4 +62,5 @@ export type ChildMessage =
   | { t: "names"; types: Record<string, string> }
   | { t: "question-start"; id: string }
   | { t: "probe"; question: string; index: number; outcome: unknown }
+  | { t: "conversion"; key: string; conversion: Conversion }
   | { t: "done" };

@@ -16,10 +16,10 @@ import * as v8 from "v8";
 import vm = require("vm");
 import { createSnapshotRequire } from "./loader";
 import { encodePlain, materializeInput, toPlain } from "../../src/check";
-import type { ChildMessage, Job, JobProbe } from "./protocol";
+import type { ChildMessage, Conversion, Job, JobProbe } from "./protocol";
 
 interface Converter {
-  convert(prevDecl: string, src: string): { diagnostics: unknown[] };
+  convert(prevDecl: string, src: string): Conversion & { sideOutputs?: unknown[] };
   close(): void;
 }
 interface Executor {
@@ -81,6 +81,37 @@ function warmUp(tslab: TslabModules): Converter {
   return conv;
 }
 
+/** The key of a conversion: what tslab's convert depends on besides the installed packages. */
+function conversionKey(hash: (text: string) => string, prevDecl: string, src: string): string {
+  return hash(`${prevDecl.length}:${prevDecl}\u0000${src}`);
+}
+
+/**
+ * tslab's converter with known conversions: type-checking a cell builds a new program and
+ * takes 40-300 ms, while most cells of a submission are the master's public cells after the
+ * same declarations. Those reuse the master's clean conversion; any other cell is checked.
+ */
+function reusingConverter(conv: Converter, job: Job): Converter {
+  const { createHash } = require("crypto") as typeof import("crypto");
+  const hash = (text: string): string => createHash("sha256").update(text).digest("hex");
+  const known = new Map<string, Conversion>(Object.entries(job.conversions ?? {}));
+  return {
+    convert(prevDecl, src) {
+      const key = conversionKey(hash, prevDecl, src);
+      const reused = known.get(key);
+      if (reused) return reused;
+      const made = conv.convert(prevDecl, src);
+      // Side files (a cell importing a local .ts module) depend on files on disk: never reused.
+      if (job.recordConversions && made.diagnostics.length === 0 && !made.sideOutputs) {
+        const { output, declOutput, diagnostics, hasToplevelAwait, lastExpressionVar } = made;
+        send({ t: "conversion", key, conversion: { output, declOutput, diagnostics, hasToplevelAwait, lastExpressionVar } });
+      }
+      return made;
+    },
+    close: () => conv.close(),
+  };
+}
+
 interface Capture {
   stdout: string;
   stderr: string;
@@ -120,9 +151,10 @@ async function main(tslab: TslabModules, conv: Converter, root: string): Promise
     throw new Error(`process.exit(${code ?? ""}) is not allowed in a graded notebook`);
   }) as typeof process.exit;
 
+  const converter = reusingConverter(conv, job);
   const executor = tslab.createExecutor(
     root,
-    { node: conv, browser: conv, close: () => conv.close() },
+    { node: converter, browser: converter, close: () => converter.close() },
     {
       log: (...args: unknown[]) => record("stdout", format(...args) + "\n"),
       error: (...args: unknown[]) => {

@@ -152,7 +152,7 @@ export async function gradeFolder(o: GradeFolderOptions): Promise<GradeSummary> 
       workerModule: path.join(__dirname, "..", "grade-worker.ts"),
       workers: o.workers ?? defaultWorkers(),
       // resolved here, so workers start whatever folder the instructor runs grade from
-      execArgv: ["-r", require.resolve("ts-node/register/transpile-only")],
+      execArgv: ["-r", require.resolve("tsx/cjs")],
       onStart: (job) => gb.startJob(job.id),
       onResult: (job, outcome: Outcome<unknown>) => {
         const spec = specs[notebooks.indexOf(job.input.notebook)];

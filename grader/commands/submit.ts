@@ -8,7 +8,7 @@ import { KIT_ROOT, kitVersion } from "../version";
 
 /** Runs the public checks in a child process; true when they all pass. */
 function runPublicChecks(root: string): boolean {
-  const r = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(root, "grader", "cli.ts"), "check"], {
+  const r = spawnSync(process.execPath, ["-r", "tsx/cjs", path.join(root, "grader", "cli.ts"), "check"], {
     cwd: root,
     stdio: "inherit",
   });

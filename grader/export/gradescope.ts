@@ -101,7 +101,7 @@ set -uo pipefail
 ROOT="\${AUTOGRADER_ROOT:-/autograder}"
 cd "$ROOT/source"
 mkdir -p "$ROOT/results"
-exec node -r ts-node/register/transpile-only grader/cli.ts gradescope-run \\
+exec node -r tsx/cjs grader/cli.ts gradescope-run \\
   --submission "$ROOT/submission" --results "$ROOT/results/results.json" --config gradescope.json
 `;
 

@@ -10,11 +10,11 @@ export function sharedFloats(length: number): { buffer: SharedArrayBuffer; view:
   return { buffer, view: new Float32Array(buffer) };
 }
 
-/** The worker script next to this file (.js when built, .ts under ts-node). */
+/** The worker script next to this file (.js when built, .ts when run from source through tsx). */
 function workerScript(): { file: string; execArgv: string[] } {
   const ts = __filename.endsWith(".ts");
   const file = path.join(__dirname, ts ? "worker.ts" : "worker.js");
-  return { file, execArgv: ts ? ["-r", "ts-node/register/transpile-only"] : [] };
+  return { file, execArgv: ts ? ["-r", "tsx/cjs"] : [] };
 }
 
 class GradientWorker {

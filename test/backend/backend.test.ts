@@ -8,12 +8,12 @@ import { describeBackend, requestedBackend, requestedThreads } from "../../src/b
 
 const ROOT = path.resolve(__dirname, "../..");
 
-/** Runs a snippet in a fresh Node process with ts-node, returning its output. */
+/** Runs a snippet in a fresh Node process from TypeScript (tsx), returning its output. */
 function runChild(code: string, env: Record<string, string> = {}): { status: number | null; stdout: string; stderr: string } {
   const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env };
   if (env.NNKIT_BACKEND === undefined) delete childEnv.NNKIT_BACKEND;
   if (env.NNKIT_THREADS === undefined) delete childEnv.NNKIT_THREADS;
-  const r = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", "-e", code], {
+  const r = spawnSync(process.execPath, ["-r", "tsx/cjs", "-e", code], {
     cwd: ROOT,
     env: childEnv,
     encoding: "utf8",

@@ -6,6 +6,7 @@ import * as tf from "@tensorflow/tfjs";
 import { setupBackend } from "../../src/backend";
 import { fit, parallelFit, parallelPlan } from "../../src/train";
 import { setSeed } from "../../src/random";
+import { courseCnn } from "../support/course-cnn";
 
 function values(n: number, seed: number): Float32Array {
   const out = new Float32Array(n);
@@ -15,19 +16,6 @@ function values(n: number, seed: number): Float32Array {
     out[i] = s / 2 ** 32;
   }
   return out;
-}
-
-/** The course CNN: Conv32(3x3, relu)-Conv64(3x3, relu)-MaxPool2-Flatten-Dense10 softmax, Adam 1e-3. */
-function courseCnn(): tf.Sequential {
-  const init = (k: number) => tf.initializers.glorotUniform({ seed: k });
-  const m = tf.sequential();
-  m.add(tf.layers.conv2d({ inputShape: [28, 28, 1], filters: 32, kernelSize: 3, activation: "relu", kernelInitializer: init(1) }));
-  m.add(tf.layers.conv2d({ filters: 64, kernelSize: 3, activation: "relu", kernelInitializer: init(2) }));
-  m.add(tf.layers.maxPooling2d({ poolSize: 2 }));
-  m.add(tf.layers.flatten());
-  m.add(tf.layers.dense({ units: 10, activation: "softmax", kernelInitializer: init(3) }));
-  m.compile({ optimizer: tf.train.adam(1e-3), loss: "categoricalCrossentropy", metrics: ["accuracy"] });
-  return m;
 }
 
 /** A small CNN of the same kind, quick enough for several fits. */

@@ -6,7 +6,7 @@ import { KIT_ROOT } from "../../grader/version";
 import { FIXTURE_SPECS, grader, makeZip, tmpDir } from "./helpers";
 
 describe("grader CLI", function () {
-  // every case starts the CLI through ts-node, which is slow on a busy machine
+  // every case starts the CLI in a new process, which is slow on a busy machine
   this.timeout(600_000);
   let dir: string;
   beforeEach(() => (dir = tmpDir("cli")));

@@ -101,7 +101,7 @@ describe("gradebook", () => {
       gb.db.prepare("INSERT INTO runs (job_id, submission_id, student_id, notebook, status, score, max_score, seconds, log, master_hash, grader_version, graded_at) VALUES (${j}, ${id2}, 'erin2', '01.ipynb', 'graded', 3, 3, 1, '', '', '1', 'now')").run();
       process.kill(process.pid, "SIGKILL");`;
     try {
-      execFileSync(process.execPath, ["-r", "ts-node/register/transpile-only", "-e", script], { stdio: "pipe", timeout: 300_000 });
+      execFileSync(process.execPath, ["-r", "tsx/cjs", "-e", script], { stdio: "pipe", timeout: 300_000 });
     } catch {
       // killed, as intended
     }

@@ -49,7 +49,7 @@ export function makeZip(file: string, student: string, notebooks: Record<string,
 /** Runs the grader CLI as scripts do; returns its exit code and output. */
 export function grader(args: string[], cwd = KIT_ROOT, env: NodeJS.ProcessEnv = {}): { code: number | null; out: string; err: string } {
   // the CLI of the kit the command runs in (the student kit has its own copy)
-  const r = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(cwd, "grader", "cli.ts"), ...args], {
+  const r = spawnSync(process.execPath, ["-r", "tsx/cjs", path.join(cwd, "grader", "cli.ts"), ...args], {
     cwd, encoding: "utf8", env: { ...process.env, ...env }, timeout: 600_000,
   });
   return { code: r.status, out: r.stdout, err: r.stderr };

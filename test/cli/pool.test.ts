@@ -30,7 +30,7 @@ describe("worker pool", () => {
     await runPool<Input, { doubled: number; pid: number }>(jobs, {
       workerModule: WORKER,
       workers: 2,
-      execArgv: ["-r", "ts-node/register/transpile-only"],
+      execArgv: ["-r", "tsx/cjs"],
       onStart: (j) => started.push(j.id),
       onResult: (j, o) => {
         expect(results.has(j.id), `job ${j.id} reported twice`).to.equal(false);
@@ -59,7 +59,7 @@ describe("worker pool", () => {
     const jobs = Array.from({ length: 6 }, (_, i) => ({ id: i + 1, input: { action: "echo" as const, value: i }, timeoutMs: 20_000 }));
     const pids = new Set<number>();
     await runPool<Input, { doubled: number; pid: number }>(jobs, {
-      workerModule: WORKER, workers: 2, execArgv: ["-r", "ts-node/register/transpile-only"],
+      workerModule: WORKER, workers: 2, execArgv: ["-r", "tsx/cjs"],
       onResult: (_, o) => {
         if (o.ok) pids.add(o.value.pid);
       },

@@ -161,7 +161,7 @@ describe("instructor workflow on 30 submissions (fixture assignment)", function 
     const args = ["grade", subs, "-g", gbFile, "-c", path.join(tmp, "course.json"), "--specs", FIXTURE_SPECS, "--masters", FIXTURE_MASTERS,
       "--workers", "2", "--cell-timeout", "8", "--notebook-timeout", "40", "--memory", "256"];
     // first run: killed with SIGKILL once a few notebooks are graded
-    const child: ChildProcess = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(KIT_ROOT, "grader", "cli.ts"), ...args], {
+    const child: ChildProcess = spawn(process.execPath, ["-r", "tsx/cjs", path.join(KIT_ROOT, "grader", "cli.ts"), ...args], {
       cwd: KIT_ROOT, stdio: ["ignore", "ignore", "pipe"],
     });
     let stderr = "";

@@ -1,6 +1,6 @@
 /**
  * Renders one chart of each kind in headless chromium and writes docs/img/chart-<kind>.png
- * (the README's pictures): npx ts-node --transpile-only test/lib/screenshots.ts
+ * (the README's pictures): node -r tsx/cjs test/lib/screenshots.ts
  */
 import * as path from "path";
 import { figureBundle } from "../../src/plot";

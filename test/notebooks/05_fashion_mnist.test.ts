@@ -114,7 +114,8 @@ describe("notebook 05_fashion_mnist", function () {
     it("trains the MLP and the CNN with live progress to a useful test accuracy", () => {
       expect(countClass(cellById(nb, "mlp-train").outputs, "nnkit-progress")).to.be.greaterThan(0);
       expect(countClass(cellById(nb, "cnn-train").outputs, "nnkit-progress")).to.be.greaterThan(0);
-      // Measured on the default setting: MLP 0.817 and 0.847, CNN 0.771; the margins cover unseeded batch shuffling.
+      // Measured on the default setting: MLP 0.817, CNN 0.771, the same in every run here (seeded initialisers and
+      // batch order); the margins leave room for another machine's floating-point rounding.
       expect(printed(nb, "mlp-train", /MLP test loss [0-9.]+, test accuracy ([0-9.]+)/)).to.be.greaterThan(0.78);
       expect(printed(nb, "cnn-train", /CNN test accuracy: ([0-9.]+)/)).to.be.greaterThan(0.7);
     });
