@@ -5,6 +5,7 @@ import * as os from "os";
 import * as path from "path";
 import { BrowserContext, chromium, Page } from "playwright-core";
 import { jupyterPython } from "../support/jupyter-python";
+import { KEEP_NAMES_SHIM } from "../support/keep-names-shim";
 import { docComment } from "./support/doc-comment";
 import { closeSessions, JupyterServer, makeWorkspace, startJupyter } from "./support/jupyter-server";
 import {
@@ -69,6 +70,7 @@ describe("the notebooks in a real browser (Jupyter Notebook 6 + chromium)", func
       args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
         "--disable-component-update", "--disable-sync"],
     });
+    await context.addInitScript(KEEP_NAMES_SHIM);
   });
 
   after(async function () {

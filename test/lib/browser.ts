@@ -2,6 +2,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { Browser, Page, chromium } from "playwright-core";
+import { KEEP_NAMES_SHIM } from "../support/keep-names-shim";
 
 const ROOT = path.resolve(__dirname, "../..");
 export const PLOTLY_JS = path.join(ROOT, "node_modules", "plotly.js-dist-min", "plotly.min.js");
@@ -51,6 +52,7 @@ export class ChartPage {
         await r.abort();
       }
     });
+    await page.addInitScript(KEEP_NAMES_SHIM);
     await page.goto("http://kit.test/");
     if (route === "inline") await page.addScriptTag({ path: PLOTLY_JS });
     return cp;
