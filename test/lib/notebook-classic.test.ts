@@ -49,6 +49,10 @@ describe("charts and live progress in classic Notebook 6 (real server, offline b
     const dataDir = path.join(dir, "jupyter-data");
     const env = { ...process.env, JUPYTER_DATA_DIR: dataDir, JUPYTER_RUNTIME_DIR: path.join(dir, "runtime"), JUPYTER_CONFIG_DIR: path.join(dir, "config") };
     execFileSync("bash", [path.join(ROOT, "scripts/install-plotly.sh")], { env, stdio: "pipe" });
+    // This kit's kernel, in the server's own data folder: a kernel of another kit (a system-wide
+    // spec) would load another copy of tslab, which nnkit's displays never reach.
+    const tslab = path.join(ROOT, "node_modules", ".bin", "tslab");
+    execFileSync(tslab, ["install", "--user", "--python", jupyterPython(), "--binary", tslab], { env, stdio: "pipe" });
     const cells = [
       'import * as tf from "@tensorflow/tfjs";\nimport { makeMoons, scatterByClass, liveProgress, datasetTensors } from "nnkit";\nconst ds = makeMoons({ nSamples: 80, seed: 1 });\nscatterByClass(ds, { title: "moons" });',
       'const t = datasetTensors(ds);\nconst model = tf.sequential({ layers: [tf.layers.dense({ units: 2, inputShape: [2], activation: "softmax" })] });\nmodel.compile({ optimizer: "sgd", loss: "categoricalCrossentropy", metrics: ["accuracy"] });\nawait model.fit(t.x, t.y, { epochs: 4, batchSize: 16, validationSplit: 0.2, callbacks: liveProgress(), verbose: 0 });',
