@@ -17,6 +17,8 @@ export interface RunnerProgram {
   code: string;
   /** Hash of the bundle (part of the expected-values cache key). */
   hash: string;
+  /** Key of the environment it runs in (part of the snapshot's name and of the expected-values cache key). */
+  environment: string;
   /** The startup snapshot, when one could be built. */
   snapshotBlob?: string;
   /** Why there is no snapshot, if there is none. */
@@ -67,7 +69,7 @@ function bundle(root: string): string {
 }
 
 /** What the snapshot (and how cells type-check) depends on besides the bundle: Node, the installed packages, nnkit's declarations. */
-export function environmentKey(root: string): string {
+function environmentKey(root: string): string {
   const parts: (string | Buffer)[] = [process.version, process.arch];
   for (const f of ["package-lock.json", "node_modules/tslab/package.json"]) {
     const file = path.join(root, f);
@@ -138,11 +140,12 @@ export function runnerProgram(root: string, memoryMb: number, cacheDir = path.jo
       fs.writeFileSync(`${script}.${process.pid}.tmp`, code);
       fs.renameSync(`${script}.${process.pid}.tmp`, script);
     }
-    if (!useSnapshot) return { code, hash, note: "snapshot disabled by NNKIT_GRADER_SNAPSHOT=0" };
-    const blob = path.join(dir, `runner-${hash}-${environmentKey(root)}-${Math.floor(memoryMb)}mb.blob`);
-    if (fs.existsSync(blob)) return { code, hash, snapshotBlob: blob };
+    const environment = environmentKey(root);
+    if (!useSnapshot) return { code, hash, environment, note: "snapshot disabled by NNKIT_GRADER_SNAPSHOT=0" };
+    const blob = path.join(dir, `runner-${hash}-${environment}-${Math.floor(memoryMb)}mb.blob`);
+    if (fs.existsSync(blob)) return { code, hash, environment, snapshotBlob: blob };
     const failure = await buildSnapshot(root, script, blob, memoryMb);
-    return failure ? { code, hash, note: failure } : { code, hash, snapshotBlob: blob };
+    return failure ? { code, hash, environment, note: failure } : { code, hash, environment, snapshotBlob: blob };
   })();
   pending.set(key, made);
   made.catch(() => pending.delete(key));

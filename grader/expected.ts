@@ -6,7 +6,7 @@
 import { createHash } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
-import { environmentKey, runnerProgram } from "./child-bundle";
+import { runnerProgram } from "./child-bundle";
 import { planCells, masterCells } from "./cells";
 import { generateInputs } from "./inputs";
 import { readNotebook, fileHash } from "./notebook";
@@ -128,7 +128,7 @@ export function masterReference(spec: NotebookSpec, masterPath: string, root: st
   return (async () => {
     const program = await runnerProgram(root, limits.memoryMb, cacheDir);
     // The environment (Node, packages, nnkit's declarations) decides how cells type-check.
-    const key = createHash("sha256").update(masterHash).update(JSON.stringify(spec)).update(program.hash).update(environmentKey(root)).digest("hex").slice(0, 32);
+    const key = createHash("sha256").update(masterHash).update(JSON.stringify(spec)).update(program.hash).update(program.environment).digest("hex").slice(0, 32);
     const cacheFile = path.join(cacheDir, "expected", `${path.basename(spec.notebook, ".ipynb")}-${key}.json`);
     if (fs.existsSync(cacheFile)) return restore(JSON.parse(fs.readFileSync(cacheFile, "utf8")) as StoredReference);
     const known = inFlight.get(cacheFile);
