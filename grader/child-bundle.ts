@@ -68,24 +68,75 @@ function bundle(root: string): string {
   ].join("\n");
 }
 
-/** What the snapshot (and how cells type-check) depends on besides the bundle: Node, the installed packages, nnkit's declarations. */
-function environmentKey(root: string): string {
-  const parts: (string | Buffer)[] = [process.version, process.arch];
-  for (const f of ["package-lock.json", "node_modules/tslab/package.json"]) {
-    const file = path.join(root, f);
-    if (fs.existsSync(file)) parts.push(fs.readFileSync(file));
-  }
-  const dist = path.join(root, "src", "dist");
-  const walk = (dir: string): void => {
-    if (!fs.existsSync(dir)) return;
-    for (const name of fs.readdirSync(dir).sort()) {
-      const full = path.join(dir, name);
-      if (fs.statSync(full).isDirectory()) walk(full);
-      else if (name.endsWith(".d.ts")) parts.push(name, fs.readFileSync(full));
+/** The packages whose code or declarations run in the child or decide how cells and probes compile. */
+const PACKAGES = ["tslab", "@tslab/typescript-for-tslab", "typescript"];
+
+/** Every file below `dir` (sorted, by path relative to it), for hashing. */
+function filesBelow(dir: string): string[] {
+  if (!fs.existsSync(dir)) return [];
+  const out: string[] = [];
+  const walk = (d: string): void => {
+    for (const name of fs.readdirSync(d).sort()) {
+      const full = path.join(d, name);
+      const st = fs.statSync(full);
+      if (st.isDirectory()) walk(full);
+      else if (st.isFile()) out.push(full);
     }
   };
-  walk(dist);
-  return sha(parts).slice(0, 16);
+  walk(dir);
+  return out;
+}
+
+/**
+ * What the snapshot (and how cells type-check) depends on besides the bundle: the kit's real
+ * path (the snapshot bakes in paths, and the sandbox allows reads by real path, so a copied or
+ * moved kit must never reuse another folder's snapshot), the Node binary and version, the
+ * installed packages (lock file, tslab, its TypeScript and the kit's), and nnkit as the child
+ * resolves it (the real folder node_modules/nnkit points at, its compiled code and declarations).
+ */
+export function environmentParts(root: string): (string | Buffer)[] {
+  const real = fs.realpathSync(root);
+  const node = fs.realpathSync(process.execPath);
+  const nodeStat = fs.statSync(node);
+  const parts: (string | Buffer)[] = [
+    `root=${real}`,
+    `node=${process.version} ${process.arch} v8=${process.versions.v8} ${node} ${nodeStat.size} ${nodeStat.mtimeMs} ${nodeStat.ino}`,
+  ];
+  const lock = path.join(root, "package-lock.json");
+  parts.push("package-lock.json", fs.existsSync(lock) ? fs.readFileSync(lock) : "(none)");
+  for (const pkg of PACKAGES) {
+    const manifest = path.join(root, "node_modules", pkg, "package.json");
+    parts.push(pkg, fs.existsSync(manifest) ? `${fs.realpathSync(manifest)}\n${fs.readFileSync(manifest, "utf8")}` : "(not installed)");
+  }
+  const nnkit = path.join(root, "node_modules", "nnkit");
+  const nnkitReal = fs.existsSync(nnkit) ? fs.realpathSync(nnkit) : path.join(real, "src");
+  parts.push(`nnkit=${nnkitReal}`);
+  const dist = path.join(nnkitReal, "dist");
+  for (const f of filesBelow(dist)) parts.push(path.relative(dist, f), fs.readFileSync(f));
+  const pkgJson = path.join(nnkitReal, "package.json");
+  if (fs.existsSync(pkgJson)) parts.push(fs.readFileSync(pkgJson));
+  return parts;
+}
+
+const environmentKeys = new Map<string, string>();
+
+/** The hash of environmentParts(root), computed once per process and kit folder. */
+export function environmentKey(root: string): string {
+  const known = environmentKeys.get(root);
+  if (known) return known;
+  const key = sha(environmentParts(root)).slice(0, 16);
+  environmentKeys.set(root, key);
+  return key;
+}
+
+/** The child's sources: this file, the bundled modules and everything they may import under grader/child/. */
+function runnerSources(root: string): (string | Buffer)[] {
+  const files = new Set([...MODULES.map((rel) => path.join(root, rel)), ...filesBelow(path.join(root, "grader", "child")).filter((f) => f.endsWith(".ts"))]);
+  // the bundle is compiled by the kit's TypeScript: another version may emit other code
+  const tsManifest = path.join(root, "node_modules", "typescript", "package.json");
+  const parts: (string | Buffer)[] = [fs.readFileSync(__filename), fs.existsSync(tsManifest) ? fs.readFileSync(tsManifest) : "(no typescript)"];
+  for (const f of [...files].sort()) parts.push(path.relative(root, f), fs.readFileSync(f));
+  return parts;
 }
 
 function buildSnapshot(root: string, script: string, blob: string, memoryMb: number): Promise<string | undefined> {
@@ -124,8 +175,7 @@ const pending = new Map<string, Promise<RunnerProgram>>();
  */
 export function runnerProgram(root: string, memoryMb: number, cacheDir = path.join(root, ".cache")): Promise<RunnerProgram> {
   const useSnapshot = process.env.NNKIT_GRADER_SNAPSHOT !== "0";
-  const sources = MODULES.map((rel) => fs.readFileSync(path.join(root, rel)));
-  const hash = sha([fs.readFileSync(__filename), ...sources]).slice(0, 16);
+  const hash = sha(runnerSources(root)).slice(0, 16);
   const key = `${root}|${cacheDir}|${hash}|${useSnapshot}|${memoryMb}`;
   const known = pending.get(key);
   if (known) return known;

@@ -77,6 +77,11 @@ export function validateSpec(spec: NotebookSpec): void {
     if (!Array.isArray(q.requires)) throw new Error(`${where}: question ${q.id} needs a "requires" list`);
     if (q.compare.kind !== "output" && (!Array.isArray(q.probes) || q.probes.length === 0)) throw new Error(`${where}: question ${q.id} has no probes`);
   }
+  for (const w of spec.written ?? []) {
+    if (!w || typeof w.cell !== "string" || !w.cell || seen.has(w.cell)) throw new Error(`${where}: written question ${JSON.stringify(w?.cell)} is missing or repeats an id`);
+    seen.add(w.cell);
+    if (typeof w.points !== "number" || !Number.isFinite(w.points) || w.points <= 0) throw new Error(`${where}: written question ${w.cell} needs points > 0`);
+  }
 }
 
 /** A question whose probes have generated inputs and compiled code, before the master ran them. */
@@ -117,6 +122,25 @@ function restore(stored: StoredReference): Reference {
 
 const inFlight = new Map<string, Promise<Reference>>();
 
+/** The parent's modules that turn a master and a spec into a reference (inputs, probes, cell plan, plain data, the run). */
+const REFERENCE_SOURCES = ["expected.ts", "inputs.ts", "cells.ts", "release-transform.ts", "plain.ts", "run.ts", "notebook.ts", "sandbox.ts", "../src/check.ts"];
+
+/**
+ * The cache key of a master's reference: everything the expected values depend on. The master
+ * (its bytes), the spec, the runner (its sources) and its environment (the kit's real path, Node,
+ * the installed packages, nnkit), the parent's code that prepares and reads the run, and the
+ * master's limits. Anything left out would let a stale reference grade silently wrong.
+ */
+export async function referenceKey(spec: NotebookSpec, masterPath: string, root: string, limits: RunLimits, cacheDir = path.join(root, ".cache")): Promise<string> {
+  const program = await runnerProgram(root, limits.memoryMb, cacheDir);
+  const h = createHash("sha256");
+  for (const part of [
+    fileHash(masterPath), JSON.stringify(spec), program.hash, program.environment, fs.realpathSync(root), JSON.stringify(limits),
+    ...REFERENCE_SOURCES.map((f) => fs.readFileSync(path.join(__dirname, f))),
+  ]) h.update(part).update("\u0000");
+  return h.digest("hex").slice(0, 32);
+}
+
 /**
  * The reference for `spec`: its master at `masterPath` run through the sandboxed runner with
  * every probe (hidden ones too). Cached in `cacheDir`/expected/ by hash. Throws with the
@@ -126,9 +150,7 @@ export function masterReference(spec: NotebookSpec, masterPath: string, root: st
   validateSpec(spec);
   const masterHash = fileHash(masterPath);
   return (async () => {
-    const program = await runnerProgram(root, limits.memoryMb, cacheDir);
-    // The environment (Node, packages, nnkit's declarations) decides how cells type-check.
-    const key = createHash("sha256").update(masterHash).update(JSON.stringify(spec)).update(program.hash).update(program.environment).digest("hex").slice(0, 32);
+    const key = await referenceKey(spec, masterPath, root, limits, cacheDir);
     const cacheFile = path.join(cacheDir, "expected", `${path.basename(spec.notebook, ".ipynb")}-${key}.json`);
     if (fs.existsSync(cacheFile)) return restore(JSON.parse(fs.readFileSync(cacheFile, "utf8")) as StoredReference);
     const known = inFlight.get(cacheFile);

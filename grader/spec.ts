@@ -73,6 +73,11 @@ export interface NotebookSpec {
   notebookTimeoutMs?: number;
   /** Memory cap for the child in MB (the runner has a default). */
   memoryMb?: number;
+  /**
+   * Questions graded by hand: the id of the master's `written-answer` cell and the most points
+   * it can earn. `export manual-import` accepts points for these ids only, from 0 to `points`.
+   */
+  written?: { cell: string; points: number }[];
 }
 
 /**

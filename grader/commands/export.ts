@@ -41,7 +41,7 @@ export function runExport(what: string, file: string | undefined, o: ExportOptio
   try {
     if (what === "manual-import") {
       if (!file) throw new Error("manual-import needs the CSV file: grader export manual-import points.csv");
-      const n = importManualCsv(gb, file);
+      const n = importManualCsv(gb, file, loadAssignment(o.specs));
       process.stdout.write(`imported ${n} manual grade(s) from ${file}\n`);
       return [];
     }

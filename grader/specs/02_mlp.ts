@@ -174,4 +174,6 @@ const questions: Question[] = [
 export const spec: NotebookSpec = {
   notebook: "02_mlp.ipynb",
   questions,
+  // graded by hand (export written, then export manual-import): one observation per setting
+  written: [{ cell: "written-answer", points: 5 }],
 };

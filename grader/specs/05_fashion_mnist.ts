@@ -100,4 +100,6 @@ export const spec: NotebookSpec = {
       hint: "Collect every off-diagonal entry with a count above zero, sort by count (largest first), then by actual and predicted class, and keep the first `top`.",
     },
   ],
+  // graded by hand (export written, then export manual-import)
+  written: [{ cell: "bonus-report", points: 3 }],
 };

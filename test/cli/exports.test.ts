@@ -7,7 +7,8 @@ import { gradescopeResults } from "../../grader/export/gradescope";
 import { summarize } from "../../grader/export/summary";
 import { importManualCsv, parseManualCsv, writeWrittenPages } from "../../grader/export/written";
 import { Gradebook, RunInput } from "../../grader/gradebook";
-import { tmpDir } from "./helpers";
+import { loadSpecsFrom } from "../../grader/assignment";
+import { FIXTURE_SPECS, tmpDir } from "./helpers";
 
 const partial: RunInput = {
   status: "graded", score: 1, maxScore: 3, log: "", seconds: 1, masterHash: "m",
@@ -106,7 +107,7 @@ describe("exports", () => {
     expect(template).to.equal("student,question,points,comment\nalice,why-answer,,\n");
     const filled = path.join(dir, "points.csv");
     fs.writeFileSync(filled, 'student,question,points,comment\nalice,why-answer,1.5,"Good, but say why"\n');
-    expect(importManualCsv(gb, filled)).to.equal(1);
+    expect(importManualCsv(gb, filled, loadSpecsFrom(FIXTURE_SPECS))).to.equal(1);
     const s = summarize(gb, "alice", NBS);
     expect(s.manual).to.deep.equal({ "why-answer": { points: 1.5, comment: "Good, but say why" } });
     expect(s.final).to.equal(2); // (1 + 1.5) * 0.8
@@ -119,7 +120,7 @@ describe("exports", () => {
     expect(parseManualCsv("student,question,points\nalice,q,\n")).to.deep.equal([]);
     const f = path.join(dir, "p.csv");
     fs.writeFileSync(f, "student,question,points\nmallory,q,3\n");
-    expect(() => importManualCsv(gb, f)).to.throw(/unknown student\(s\) not in the gradebook: mallory/);
+    expect(() => importManualCsv(gb, f, loadSpecsFrom(FIXTURE_SPECS))).to.throw(/unknown student\(s\) not in the gradebook: mallory/);
   });
 
   it("builds Gradescope results with per-test scores and no hidden value", () => {

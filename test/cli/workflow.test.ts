@@ -264,7 +264,7 @@ describe("instructor workflow on 30 submissions (fixture assignment)", function 
     }
     const points = path.join(tmp, "points.csv");
     fs.writeFileSync(points, "student,question,points,comment\nright-1,why-answer,2,Clear and correct\n");
-    expect(grader(["export", "manual-import", points, "-g", gbFile]).code).to.equal(0);
+    expect(grader(["export", "manual-import", points, "-g", gbFile, "--specs", FIXTURE_SPECS]).code).to.equal(0);
     grader(["export", "csv", "-g", gbFile, "-c", path.join(tmp, "course.json"), "-o", out, "--specs", FIXTURE_SPECS]);
     const rows = parseCsv(fs.readFileSync(path.join(out, "grades.csv"), "utf8"));
     expect(rows.find((x) => x[0] === "right-1")?.[1]).to.equal("5");
