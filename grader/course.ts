@@ -39,6 +39,8 @@ export const DEFAULT_COURSE: CourseConfig = {
       { header: "Score", value: "final" },
       { header: "Max", value: "max" },
       { header: "Late days", value: "lateDays" },
+      { header: "Submitted at", value: "submittedAt" },
+      { header: "Time source", value: "timeSource" },
       { header: "Status", value: "status" },
     ],
   },

@@ -12,7 +12,10 @@ import { CourseConfig, loadCourseConfig } from "../course";
 import { DiscoveredSubmission, discoverSubmissions, unpackSubmission } from "../discover";
 import { Gradebook, RunInput } from "../gradebook";
 import type { GradeJobInput } from "../grade-worker";
-import { lateness } from "../late";
+import { lockGradebook } from "../gradebook-lock";
+import { checkMastersFullMarks } from "../master-check";
+import type { NotebookSpec } from "../spec";
+import { checkTimesIds, readTimesFile, settleSubmissionTime, type GivenTime } from "../submission-times";
 import { defaultWorkers, Outcome, PoolJob, runPool } from "../pool";
 import { ProgressBar, ProgressCounts } from "../progress-bar";
 import { failedRun, runFromCore } from "../run-result";
@@ -33,6 +36,8 @@ export interface GradeFolderOptions {
   notebookTimeoutMs?: number;
   memoryMb?: number;
   progressOut?: NodeJS.WritableStream & { isTTY?: boolean };
+  /** A CSV of student id and submission time from the LMS (see grader/submission-times.ts). */
+  timesFile?: string;
 }
 
 export interface GradeSummary {
@@ -45,6 +50,8 @@ export interface GradeSummary {
   counts: ProgressCounts;
   ignored: string[];
   seconds: number;
+  /** Students whose time is when grade first saw them and who are late by it (no times file entry). */
+  lateByFirstSeen: string[];
 }
 
 /** Markdown cells tagged `written-answer` in a master (tags are read from the master only). */
@@ -66,6 +73,24 @@ function readWritten(nbPath: string, cellIds: string[]): { cellId: string; text:
   }
 }
 
+/**
+ * What must hold before a batch writes anything: the times file reads and names only students
+ * of the folder, and every master scores full marks under this runner. Returns the given times.
+ */
+async function beforeBatch(o: GradeFolderOptions, specs: NotebookSpec[], notebooks: string[], mastersDir: string): Promise<Map<string, GivenTime>> {
+  // discovery reads only (a missing folder is reported here, before the masters are checked)
+  const students = discoverSubmissions(o.dir, notebooks).submissions.map((s) => s.student);
+  let times = new Map<string, GivenTime>();
+  if (o.timesFile) {
+    times = readTimesFile(o.timesFile, o.course);
+    checkTimesIds(times, students, o.timesFile);
+  }
+  await checkMastersFullMarks(specs, {
+    mastersDir, cellTimeoutMs: o.cellTimeoutMs, notebookTimeoutMs: o.notebookTimeoutMs, memoryMb: o.memoryMb, concurrency: o.workers ?? defaultWorkers(),
+  });
+  return times;
+}
+
 /** Grades a folder of submissions into the gradebook; resolves with what happened. */
 export async function gradeFolder(o: GradeFolderOptions): Promise<GradeSummary> {
   const t0 = Date.now();
@@ -73,11 +98,21 @@ export async function gradeFolder(o: GradeFolderOptions): Promise<GradeSummary> 
   const notebooks = specs.map((s) => s.notebook);
   const mastersDir = o.mastersDir ?? path.join(KIT_ROOT, "notebooks");
   const written = new Map(notebooks.map((nb) => [nb, writtenAnswerCells(path.join(mastersDir, nb))]));
+  // one run per gradebook at a time: a second one stops here, before it reads or writes anything
+  const lock = lockGradebook(o.gradebook);
+  let times: Map<string, GivenTime>;
+  try {
+    times = await beforeBatch(o, specs, notebooks, mastersDir);
+  } catch (e) {
+    lock.release();
+    throw e;
+  }
   const gb = Gradebook.open(o.gradebook, kitVersion());
   const workRoot = o.workDir ?? path.join(path.dirname(path.resolve(o.gradebook)), ".grader-work");
   try {
     const resumed = gb.resetInterrupted();
     const { submissions, ignored } = discoverSubmissions(o.dir, notebooks);
+    const lateByFirstSeen: string[] = [];
     const selected = o.students?.length ? submissions.filter((s) => o.students?.includes(s.student)) : submissions;
     if (o.students?.length) {
       const missing = o.students.filter((id) => !submissions.some((s) => s.student === id));
@@ -87,12 +122,15 @@ export async function gradeFolder(o: GradeFolderOptions): Promise<GradeSummary> 
     let skipped = 0;
     let unusable = 0;
     for (const s of selected) {
-      const late = lateness(s.submittedAt, o.course);
+      // the time and lateness are settled below from the times file or when grade first saw it
       const { id } = gb.recordSubmission({
-        student: s.student, source: s.source, kind: s.kind, contentHash: s.contentHash, submittedAt: s.submittedAt,
-        timeSource: s.timeSource, lateMinutes: late.lateMinutes, lateDays: late.lateDays, penalty: late.penalty,
+        student: s.student, source: s.source, kind: s.kind, contentHash: s.contentHash, submittedAt: null,
+        timeSource: null, lateMinutes: 0, lateDays: 0, penalty: 0,
         kitVersion: s.manifest?.kitVersion ?? null, manifest: s.manifest ? JSON.stringify(s.manifest) : null,
       });
+      const claimed = s.manifest?.timestamp && !Number.isNaN(Date.parse(s.manifest.timestamp)) ? new Date(s.manifest.timestamp).toISOString() : null;
+      const settled = settleSubmissionTime(gb.db, id, times.get(s.student), claimed, o.course);
+      if (settled.timeSource === "first-seen" && settled.penalty > 0) lateByFirstSeen.push(s.student);
       const open = new Set(gb.pendingJobs().filter((j) => j.submission_id === id).map((j) => j.notebook));
       const todo = notebooks.filter((nb) => o.force || open.has(nb) || !gb.hasRun(id, nb));
       if (todo.length === 0) {
@@ -165,9 +203,10 @@ export async function gradeFolder(o: GradeFolderOptions): Promise<GradeSummary> 
       },
     });
     bar.finish();
-    return { submissions: selected.length, skipped, resumed, jobs: jobs.length, unusable, counts: bar.counts, ignored, seconds: (Date.now() - t0) / 1000 };
+    return { submissions: selected.length, skipped, resumed, jobs: jobs.length, unusable, counts: bar.counts, ignored, seconds: (Date.now() - t0) / 1000, lateByFirstSeen };
   } finally {
     gb.close();
+    lock.release();
   }
 }
 
@@ -193,17 +232,22 @@ export function registerGradeCommand(program: Command): void {
     .option("--notebook-timeout <seconds>", "time limit per notebook", positiveInt)
     .option("--cell-timeout <seconds>", "time limit per cell", positiveInt)
     .option("--memory <mb>", "memory cap per notebook run", positiveInt)
+    .option("--times <file>", "CSV of student id and submission time from the LMS (header row; ISO 8601, \"2026-12-15 23:59\", Moodle's \"Monday, 15 December 2026, 11:59 PM\" or Unix seconds; no zone = the due date's); without it a submission's time is when grade first saw it")
     .addHelpText("after", "\nExit codes: 0 every submission graded; 1 bad usage or input; 3 some runs failed, timed out or were corrupt or missing (all are in the gradebook with a reason).")
     .action(async (dir: string, opts: {
       gradebook: string; course: string; workers?: number; force?: boolean; student?: string[]; specs?: string; masters?: string;
-      notebookTimeout?: number; cellTimeout?: number; memory?: number;
+      notebookTimeout?: number; cellTimeout?: number; memory?: number; times?: string;
     }) => {
       const summary = await gradeFolder({
         dir, gradebook: opts.gradebook, course: loadCourseConfig(path.resolve(opts.course)), workers: opts.workers,
         force: opts.force || Boolean(opts.student?.length), students: opts.student, specsDir: opts.specs, mastersDir: opts.masters,
         notebookTimeoutMs: opts.notebookTimeout ? opts.notebookTimeout * 1000 : undefined, memoryMb: opts.memory,
-        cellTimeoutMs: opts.cellTimeout ? opts.cellTimeout * 1000 : undefined,
+        cellTimeoutMs: opts.cellTimeout ? opts.cellTimeout * 1000 : undefined, timesFile: opts.times,
       });
+      if (summary.lateByFirstSeen.length > 0) {
+        process.stderr.write(`warning: ${summary.lateByFirstSeen.length} submission(s) are late by the time grade first saw them (no --times entry): ` +
+          `${summary.lateByFirstSeen.slice(0, 10).join(", ")}${summary.lateByFirstSeen.length > 10 ? ", ..." : ""}; give the LMS's submission times with --times FILE\n`);
+      }
       for (const w of summary.ignored) process.stderr.write(`ignored: ${w}\n`);
       const c = summary.counts;
       process.stdout.write(

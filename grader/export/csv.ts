@@ -8,10 +8,12 @@ import type { StudentSummary } from "./summary";
 /**
  * The values a CSV column may hold: `student`, `auto` (autograded points), `manual`,
  * `score` (auto + manual), `final` (after the late penalty), `max`, `percent` (final / max),
- * `penalty` (fraction), `lateDays`, `lateMinutes`, `submittedAt`, `status`,
+ * `penalty` (fraction), `lateDays`, `lateMinutes`, `submittedAt` (the time lateness is computed from),
+ * `timeSource` (where that time came from: times-file or first-seen), `claimedAt` (the student's own
+ * manifest time: shown, never used), `status`,
  * `q:<question id>` (its points), `nb:<notebook stem>` (its points), `manual:<question id>`.
  */
-export const CSV_FIELDS = ["student", "auto", "manual", "score", "final", "max", "percent", "penalty", "lateDays", "lateMinutes", "submittedAt", "status"];
+export const CSV_FIELDS = ["student", "auto", "manual", "score", "final", "max", "percent", "penalty", "lateDays", "lateMinutes", "submittedAt", "timeSource", "claimedAt", "status"];
 
 /** The value of one column for one student; throws naming an unknown column value. */
 export function csvValue(s: StudentSummary, value: string): string | number {
@@ -27,6 +29,8 @@ export function csvValue(s: StudentSummary, value: string): string | number {
     case "lateDays": return s.lateDays;
     case "lateMinutes": return s.lateMinutes;
     case "submittedAt": return s.submittedAt ?? "";
+    case "timeSource": return s.timeSource ?? "";
+    case "claimedAt": return s.claimedAt ?? "";
     case "status": return s.status;
   }
   if (value.startsWith("q:")) return s.questions[value.slice(2)]?.score ?? 0;

@@ -25,8 +25,12 @@ export interface StudentSummary {
   auto: number;
   manualTotal: number;
   max: number;
+  /** The submission time lateness is computed from (see grader/submission-times.ts). */
   submittedAt: string | null;
+  /** Where it came from: "times-file" (the instructor's --times) or "first-seen" (when grade first saw it). */
   timeSource: string | null;
+  /** The time the student's manifest claims: shown, never used. */
+  claimedAt: string | null;
   lateMinutes: number;
   lateDays: number;
   penalty: number;
@@ -69,6 +73,7 @@ export function summarize(gb: Gradebook, student: string, notebooks: { notebook:
     max: round2(standings.reduce((n, s) => n + s.max, 0)),
     submittedAt: sub?.submitted_at ?? null,
     timeSource: sub?.time_source ?? null,
+    claimedAt: (sub as { claimed_at?: string | null } | undefined)?.claimed_at ?? null,
     lateMinutes: sub?.late_minutes ?? 0,
     lateDays: sub?.late_days ?? 0,
     penalty,

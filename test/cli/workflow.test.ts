@@ -157,9 +157,13 @@ describe("instructor workflow on 30 submissions (fixture assignment)", function 
     put("memory", edited(studentNb, { ...right, "square-demo": "const hog: number[][] = [];\nwhile (true) hog.push(new Array(1e6).fill(1.5));" }), "zip");
     expected.set("memory", { status: ["crash", "graded"] });
     expect(expected.size).to.equal(30);
+    // submission times come from the LMS (issue 15.6), not from the manifests: late-1 and late-2 are late by it
+    const times = path.join(tmp, "times.csv");
+    const lms: Record<string, string> = { "late-1": "2026-12-11T10:00:00Z", "late-2": "2026-12-13T10:00:00Z" };
+    fs.writeFileSync(times, `id,time\n${[...expected.keys()].map((id) => `${id},${lms[id] ?? "2026-12-10T12:00:00Z"}`).join("\n")}\n`);
 
     const args = ["grade", subs, "-g", gbFile, "-c", path.join(tmp, "course.json"), "--specs", FIXTURE_SPECS, "--masters", FIXTURE_MASTERS,
-      "--workers", "2", "--cell-timeout", "8", "--notebook-timeout", "40", "--memory", "256"];
+      "--workers", "2", "--cell-timeout", "8", "--notebook-timeout", "40", "--memory", "256", "--times", times];
     // first run: killed with SIGKILL once a few notebooks are graded
     const child: ChildProcess = spawn(process.execPath, ["-r", "tsx/cjs", path.join(KIT_ROOT, "grader", "cli.ts"), ...args], {
       cwd: KIT_ROOT, stdio: ["ignore", "ignore", "pipe"],
@@ -237,11 +241,11 @@ describe("instructor workflow on 30 submissions (fixture assignment)", function 
     try {
       const summaries = summarizeAll(gb, [{ notebook: TINY, max: 3 }]);
       const rows = parseCsv(fs.readFileSync(path.join(out, "grades.csv"), "utf8"));
-      expect(rows[0]).to.deep.equal(["Student", "Score", "Max", "Late days", "Status"]);
+      expect(rows[0]).to.deep.equal(["Student", "Score", "Max", "Late days", "Submitted at", "Time source", "Status"]);
       expect(rows.length).to.equal(31);
       for (const s of summaries) {
         const row = rows.find((x) => x[0] === s.student);
-        expect(row, s.student).to.deep.equal([s.student, String(s.final), "3", String(s.lateDays), s.status]);
+        expect(row, s.student).to.deep.equal([s.student, String(s.final), "3", String(s.lateDays), s.submittedAt, "times-file", s.status]);
         const page = fs.readFileSync(path.join(out, "feedback", `${s.student}.html`), "utf8");
         expect(page).to.include(`Score: <b>${s.final}</b> / 3`);
         for (const secret of hiddenTexts(specs)) expect(page).not.to.include(secret);
