@@ -13,7 +13,7 @@ import { DiscoveredSubmission, discoverSubmissions, unpackSubmission } from "../
 import { Gradebook, RunInput } from "../gradebook";
 import type { GradeJobInput } from "../grade-worker";
 import { lockGradebook } from "../gradebook-lock";
-import { checkMastersFullMarks } from "../master-check";
+import { checkMastersFullMarks, type MasterCheckSummary } from "../master-check";
 import type { NotebookSpec } from "../spec";
 import { checkTimesIds, readTimesFile, settleSubmissionTime, type GivenTime } from "../submission-times";
 import { defaultWorkers, Outcome, PoolJob, runPool } from "../pool";
@@ -52,6 +52,8 @@ export interface GradeSummary {
   seconds: number;
   /** Students whose time is when grade first saw them and who are late by it (no times file entry). */
   lateByFirstSeen: string[];
+  /** The masters checked at full marks before the batch (graded now, or passed before under the same key). */
+  masters: MasterCheckSummary;
 }
 
 /** Markdown cells tagged `written-answer` in a master (tags are read from the master only). */
@@ -77,7 +79,7 @@ function readWritten(nbPath: string, cellIds: string[]): { cellId: string; text:
  * What must hold before a batch writes anything: the times file reads and names only students
  * of the folder, and every master scores full marks under this runner. Returns the given times.
  */
-async function beforeBatch(o: GradeFolderOptions, specs: NotebookSpec[], notebooks: string[], mastersDir: string): Promise<Map<string, GivenTime>> {
+async function beforeBatch(o: GradeFolderOptions, specs: NotebookSpec[], notebooks: string[], mastersDir: string): Promise<{ times: Map<string, GivenTime>; masters: MasterCheckSummary }> {
   // discovery reads only (a missing folder is reported here, before the masters are checked)
   const students = discoverSubmissions(o.dir, notebooks).submissions.map((s) => s.student);
   let times = new Map<string, GivenTime>();
@@ -85,10 +87,10 @@ async function beforeBatch(o: GradeFolderOptions, specs: NotebookSpec[], noteboo
     times = readTimesFile(o.timesFile, o.course);
     checkTimesIds(times, students, o.timesFile);
   }
-  await checkMastersFullMarks(specs, {
+  const masters = await checkMastersFullMarks(specs, {
     mastersDir, cellTimeoutMs: o.cellTimeoutMs, notebookTimeoutMs: o.notebookTimeoutMs, memoryMb: o.memoryMb, concurrency: o.workers ?? defaultWorkers(),
   });
-  return times;
+  return { times, masters };
 }
 
 /** Grades a folder of submissions into the gradebook; resolves with what happened. */
@@ -101,8 +103,9 @@ export async function gradeFolder(o: GradeFolderOptions): Promise<GradeSummary> 
   // one run per gradebook at a time: a second one stops here, before it reads or writes anything
   const lock = lockGradebook(o.gradebook);
   let times: Map<string, GivenTime>;
+  let masters: MasterCheckSummary;
   try {
-    times = await beforeBatch(o, specs, notebooks, mastersDir);
+    ({ times, masters } = await beforeBatch(o, specs, notebooks, mastersDir));
   } catch (e) {
     lock.release();
     throw e;
@@ -203,7 +206,7 @@ export async function gradeFolder(o: GradeFolderOptions): Promise<GradeSummary> 
       },
     });
     bar.finish();
-    return { submissions: selected.length, skipped, resumed, jobs: jobs.length, unusable, counts: bar.counts, ignored, seconds: (Date.now() - t0) / 1000, lateByFirstSeen };
+    return { submissions: selected.length, skipped, resumed, jobs: jobs.length, unusable, counts: bar.counts, ignored, seconds: (Date.now() - t0) / 1000, lateByFirstSeen, masters };
   } finally {
     gb.close();
     lock.release();
@@ -244,6 +247,8 @@ export function registerGradeCommand(program: Command): void {
         notebookTimeoutMs: opts.notebookTimeout ? opts.notebookTimeout * 1000 : undefined, memoryMb: opts.memory,
         cellTimeoutMs: opts.cellTimeout ? opts.cellTimeout * 1000 : undefined, timesFile: opts.times,
       });
+      const m = summary.masters;
+      process.stderr.write(`masters at full marks under this runner: ${m.graded.length + m.cached.length} (${m.cached.length} known from the cache)\n`);
       if (summary.lateByFirstSeen.length > 0) {
         process.stderr.write(`warning: ${summary.lateByFirstSeen.length} submission(s) are late by the time grade first saw them (no --times entry): ` +
           `${summary.lateByFirstSeen.slice(0, 10).join(", ")}${summary.lateByFirstSeen.length > 10 ? ", ..." : ""}; give the LMS's submission times with --times FILE\n`);
