@@ -47,13 +47,17 @@ function probeRows(probes: ProbeRecord[]): string {
   return html;
 }
 
+/** How each source of a submission time reads on the page (grader/submission-times.ts). */
+const TIME_SOURCES: Record<string, string> = { "times-file": "time from the course's submission records", "first-seen": "when the grader first received it" };
+
 /** The feedback page of one student. */
 export function feedbackHtml(gb: Gradebook, s: StudentSummary, assignment: string): string {
   let body = `<h1>${esc(assignment)}: feedback for ${esc(s.student)}</h1>`;
   body += `<p class="total">Score: <b>${s.final}</b> / ${s.max}`;
   if (s.penalty > 0) body += ` (before the late penalty: ${Math.round((s.auto + s.manualTotal) * 100) / 100}; ${s.lateDays} day(s) late, −${Math.round(s.penalty * 100)}%)`;
   body += "</p>";
-  if (s.submittedAt) body += `<p>Submitted ${esc(s.submittedAt)} (time from the ${esc(s.timeSource ?? "file")}).</p>`;
+  if (s.submittedAt) body += `<p>Submitted ${esc(s.submittedAt)} (${esc(TIME_SOURCES[s.timeSource ?? ""] ?? `time from the ${s.timeSource ?? "file"}`)}).</p>`;
+  if (s.claimedAt) body += `<p>Time in your submission's manifest: ${esc(s.claimedAt)} (shown only; lateness uses the time above).</p>`;
   for (const nb of s.notebooks) {
     body += `<h2>${esc(nb.notebook)}: ${nb.score} / ${nb.max} <span class="${esc(nb.status)}">${esc(nb.status)}</span></h2>`;
     if (nb.runId === null) continue;
