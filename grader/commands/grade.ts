@@ -104,13 +104,14 @@ export async function gradeFolder(o: GradeFolderOptions): Promise<GradeSummary> 
   const lock = lockGradebook(o.gradebook);
   let times: Map<string, GivenTime>;
   let masters: MasterCheckSummary;
+  let gb: Gradebook;
   try {
     ({ times, masters } = await beforeBatch(o, specs, notebooks, mastersDir));
+    gb = Gradebook.open(o.gradebook, kitVersion());
   } catch (e) {
     lock.release();
     throw e;
   }
-  const gb = Gradebook.open(o.gradebook, kitVersion());
   const workRoot = o.workDir ?? path.join(path.dirname(path.resolve(o.gradebook)), ".grader-work");
   try {
     const resumed = gb.resetInterrupted();
