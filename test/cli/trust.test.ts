@@ -15,6 +15,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { maxScore } from "../../grader/assignment";
 import { environmentKey, environmentParts } from "../../grader/child-bundle";
+import { referenceKey } from "../../grader/expected";
 import { loadSpecs } from "../../grader/grade";
 import { checkMastersFullMarks } from "../../grader/master-check";
 import { KIT_ROOT } from "../../grader/version";
@@ -46,8 +47,27 @@ describe("a copied kit and the master full-marks precheck", function () {
     expect(environmentParts(copy)).to.include(`root=${fs.realpathSync(copy)}`);
     expect(environmentParts(copy)).to.include(`nnkit=${fs.realpathSync(path.join(copy, "src"))}`);
     expect(environmentKey(copy)).not.to.equal(environmentKey(KIT_ROOT));
+    const parts = environmentParts(KIT_ROOT).map(String);
+    expect(parts.some((p) => p.startsWith(`node=${process.version} ${process.arch}`) && p.includes(fs.realpathSync(process.execPath)))).to.equal(true);
+    for (const pkg of ["tslab", "@tslab/typescript-for-tslab", "typescript", "package-lock.json", "index.d.ts", "index.js"]) expect(parts, pkg).to.include(pkg);
     // the original's caches came along, as with cp -r
     expect(fs.readdirSync(path.join(copy, ".cache", "runner")).some((f) => f.endsWith(".blob"))).to.equal(true);
+  });
+
+  it("keys a master's expected values by the master, the spec, the limits and the folder", async () => {
+    const spec = loadSpecs()[0];
+    const master = path.join(KIT_ROOT, "notebooks", spec.notebook);
+    const limits = { cellTimeoutMs: 30_000, notebookTimeoutMs: 180_000, probeTimeoutMs: 10_000, memoryMb: 2048 };
+    const key = await referenceKey(spec, master, KIT_ROOT, limits);
+    expect(await referenceKey(spec, master, KIT_ROOT, limits)).to.equal(key);
+    const probe = { ...spec.questions[0].probes[0], expr: `${spec.questions[0].probes[0].expr} ` };
+    const changed = { ...spec, questions: [{ ...spec.questions[0], probes: [probe, ...spec.questions[0].probes.slice(1)] }, ...spec.questions.slice(1)] };
+    expect(await referenceKey(changed, master, KIT_ROOT, limits)).not.to.equal(key);
+    expect(await referenceKey(spec, master, KIT_ROOT, { ...limits, cellTimeoutMs: 29_000 })).not.to.equal(key);
+    const otherMaster = path.join(tmp, "master.ipynb");
+    fs.writeFileSync(otherMaster, `${fs.readFileSync(master, "utf8")}\n`);
+    expect(await referenceKey(spec, otherMaster, KIT_ROOT, limits)).not.to.equal(key);
+    expect(await referenceKey(spec, path.join(copy, "notebooks", spec.notebook), copy, limits)).not.to.equal(key);
   });
 
   it("grades the shipped masters in the copy at full marks, and checks the masters once per key", () => {
