@@ -8,6 +8,7 @@
 import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
+import { collectSecrets, describeLeak, scanKit } from "./release-leaks";
 import type { NotebookSpec } from "./spec";
 
 export interface ReleaseOptions {
@@ -177,13 +178,13 @@ export function buildRelease(opts: ReleaseOptions): ReleaseResult {
   fs.rmSync(out, { recursive: true, force: true });
   fs.mkdirSync(path.join(out, "notebooks"), { recursive: true });
   const files: string[] = [];
-  const needles = hiddenTexts(opts.specs);
+  const masterNotebooks: { cells: NotebookCell[] }[] = [];
 
   for (const spec of opts.specs) {
     const src = path.join(masters, spec.notebook);
     if (!fs.existsSync(src)) throw new Error(`master notebook not found: ${src}`);
     const master = JSON.parse(fs.readFileSync(src, "utf8")) as { cells: NotebookCell[] };
-    needles.push(...solutionLines(master));
+    masterNotebooks.push(master);
     const student = toStudent(master);
     fs.writeFileSync(path.join(out, "notebooks", spec.notebook), JSON.stringify(student, null, 1) + "\n");
     files.push(path.join("notebooks", spec.notebook));
@@ -214,9 +215,13 @@ export function buildRelease(opts: ReleaseOptions): ReleaseResult {
     fs.writeFileSync(pkgFile, JSON.stringify(pkg, null, 2) + "\n");
   }
 
-  const leaks = findLeaks(out, needles);
+  // a line the masters show outside their solutions, or src/ holds, is given code, not a secret
+  const leaks = scanKit(out, collectSecrets(masterNotebooks, opts.specs, path.join(root, "src")));
   if (leaks.length) {
-    throw new Error(`the kit leaks ${leaks.length} solution line(s) or hidden probe(s), e.g. ${leaks.slice(0, 3).map(([f, n]) => `${f}: ${JSON.stringify(n)}`).join("; ")}`);
+    throw new Error(
+      `the kit leaks ${leaks.length} solution line(s) or hidden probe(s), e.g. ${describeLeak(leaks[0])}\n` +
+        leaks.map((l) => `  ${describeLeak(l)}`).join("\n"),
+    );
   }
   let tarball: string | undefined;
   if (opts.tarball) {
