@@ -8,6 +8,7 @@
 import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
+import { kitNames, kitPackageJson, kitReadme, kitSetupScript, kitStartScript, pruneLock } from "./release-kit";
 import { collectSecrets, describeLeak, scanKit } from "./release-leaks";
 import type { NotebookSpec } from "./spec";
 
@@ -179,13 +180,16 @@ export function buildRelease(opts: ReleaseOptions): ReleaseResult {
   fs.mkdirSync(path.join(out, "notebooks"), { recursive: true });
   const files: string[] = [];
   const masterNotebooks: { cells: NotebookCell[] }[] = [];
+  const names = kitNames(root);
 
   for (const spec of opts.specs) {
     const src = path.join(masters, spec.notebook);
     if (!fs.existsSync(src)) throw new Error(`master notebook not found: ${src}`);
     const master = JSON.parse(fs.readFileSync(src, "utf8")) as { cells: NotebookCell[] };
     masterNotebooks.push(master);
-    const student = toStudent(master);
+    const student = toStudent(master) as { metadata?: Record<string, unknown> };
+    // the kit's notebooks open with the kit's own kernel (setup.sh registers it)
+    student.metadata = { ...(student.metadata ?? {}), kernelspec: { name: names.kernel, display_name: names.display, language: "typescript" } };
     fs.writeFileSync(path.join(out, "notebooks", spec.notebook), JSON.stringify(student, null, 1) + "\n");
     files.push(path.join("notebooks", spec.notebook));
   }
@@ -206,14 +210,24 @@ export function buildRelease(opts: ReleaseOptions): ReleaseResult {
   if (fs.existsSync(path.join(root, "scripts"))) {
     files.push(...copyTree(path.join(root, "scripts"), path.join(out, "scripts"), () => false).map((f) => path.join("scripts", f)));
   }
-  // students run start, check and submit; the instructor's scripts would only fail in the kit
-  const pkgFile = path.join(out, "package.json");
-  if (fs.existsSync(pkgFile)) {
-    const pkg = JSON.parse(fs.readFileSync(pkgFile, "utf8")) as { scripts?: Record<string, string> };
-    const keep = ["build", "prepare", "start", "check", "submit"];
-    pkg.scripts = Object.fromEntries(Object.entries(pkg.scripts ?? {}).filter(([k]) => keep.includes(k)));
-    fs.writeFileSync(pkgFile, JSON.stringify(pkg, null, 2) + "\n");
+  // the kit's own files: for students, nothing of releasing, grading or exporting
+  fs.writeFileSync(path.join(out, "README.md"), kitReadme(names));
+  if (!files.includes("README.md")) files.push("README.md");
+  const rootPkg = JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8")) as Parameters<typeof kitPackageJson>[0];
+  const pkg = kitPackageJson(rootPkg, names, files.map((f) => path.join(out, f)));
+  fs.writeFileSync(path.join(out, "package.json"), JSON.stringify(pkg, null, 2) + "\n");
+  if (fs.existsSync(path.join(root, "package-lock.json"))) {
+    const lock = JSON.parse(fs.readFileSync(path.join(root, "package-lock.json"), "utf8")) as Parameters<typeof pruneLock>[0];
+    fs.writeFileSync(path.join(out, "package-lock.json"), JSON.stringify(pruneLock(lock, pkg), null, 2) + "\n");
   }
+  if (fs.existsSync(path.join(root, "setup.sh"))) {
+    fs.writeFileSync(path.join(out, "setup.sh"), kitSetupScript(fs.readFileSync(path.join(root, "setup.sh"), "utf8"), names), { mode: 0o755 });
+    fs.chmodSync(path.join(out, "setup.sh"), 0o755);
+  }
+  fs.mkdirSync(path.join(out, "scripts"), { recursive: true });
+  fs.writeFileSync(path.join(out, "scripts", "start.sh"), kitStartScript(names));
+  fs.chmodSync(path.join(out, "scripts", "start.sh"), 0o755);
+  if (!files.includes(path.join("scripts", "start.sh"))) files.push(path.join("scripts", "start.sh"));
 
   // a line the masters show outside their solutions, or src/ holds, is given code, not a secret
   const leaks = scanKit(out, collectSecrets(masterNotebooks, opts.specs, path.join(root, "src")));

@@ -75,6 +75,8 @@ export async function gradeFolder(o: GradeFolderOptions): Promise<GradeSummary> 
   const written = new Map(notebooks.map((nb) => [nb, writtenAnswerCells(path.join(mastersDir, nb))]));
   const gb = Gradebook.open(o.gradebook, kitVersion());
   const workRoot = o.workDir ?? path.join(path.dirname(path.resolve(o.gradebook)), ".grader-work");
+  // the folders this run unpacks into; removed when it ends (another run's are left alone)
+  const unpackedDirs: string[] = [];
   try {
     const resumed = gb.resetInterrupted();
     const { submissions, ignored } = discoverSubmissions(o.dir, notebooks);
@@ -106,6 +108,7 @@ export async function gradeFolder(o: GradeFolderOptions): Promise<GradeSummary> 
       }
       const dir = path.join(workRoot, `${s.student}-${crypto.createHash("sha256").update(s.contentHash).digest("hex").slice(0, 12)}`);
       let unpacked;
+      unpackedDirs.push(dir);
       try {
         unpacked = unpackSubmission(s, dir, notebooks);
       } catch (e) {
@@ -168,6 +171,17 @@ export async function gradeFolder(o: GradeFolderOptions): Promise<GradeSummary> 
     return { submissions: selected.length, skipped, resumed, jobs: jobs.length, unusable, counts: bar.counts, ignored, seconds: (Date.now() - t0) / 1000 };
   } finally {
     gb.close();
+    removeWorkDirs(workRoot, unpackedDirs);
+  }
+}
+
+/** Removes a run's unpacked submissions, then the work folder itself once no other run uses it. */
+function removeWorkDirs(workRoot: string, dirs: string[]): void {
+  for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
+  try {
+    fs.rmdirSync(workRoot);
+  } catch {
+    // not empty (another run is unpacking into it) or already gone
   }
 }
 

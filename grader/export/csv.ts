@@ -3,15 +3,17 @@
  * reader for the manual-points CSV that comes back.
  */
 import type { CsvColumn } from "../course";
+import { bonusText } from "../gradebook-bonus";
 import type { StudentSummary } from "./summary";
 
 /**
  * The values a CSV column may hold: `student`, `auto` (autograded points), `manual`,
  * `score` (auto + manual), `final` (after the late penalty), `max`, `percent` (final / max),
  * `penalty` (fraction), `lateDays`, `lateMinutes`, `submittedAt`, `status`,
- * `q:<question id>` (its points), `nb:<notebook stem>` (its points), `manual:<question id>`.
+ * `q:<question id>` (its points), `nb:<notebook stem>` (its points), `manual:<question id>`,
+ * `bonus` (the bonus result in words), `bonusAccuracy`, `bonusRank` (empty when not measured or not ranked).
  */
-export const CSV_FIELDS = ["student", "auto", "manual", "score", "final", "max", "percent", "penalty", "lateDays", "lateMinutes", "submittedAt", "status"];
+export const CSV_FIELDS = ["student", "auto", "manual", "score", "final", "max", "percent", "penalty", "lateDays", "lateMinutes", "submittedAt", "status", "bonus", "bonusAccuracy", "bonusRank"];
 
 /** The value of one column for one student; throws naming an unknown column value. */
 export function csvValue(s: StudentSummary, value: string): string | number {
@@ -28,6 +30,9 @@ export function csvValue(s: StudentSummary, value: string): string | number {
     case "lateMinutes": return s.lateMinutes;
     case "submittedAt": return s.submittedAt ?? "";
     case "status": return s.status;
+    case "bonus": return bonusText(s.bonus);
+    case "bonusAccuracy": return s.bonus?.accuracy ?? "";
+    case "bonusRank": return s.bonus?.rank ?? "";
   }
   if (value.startsWith("q:")) return s.questions[value.slice(2)]?.score ?? 0;
   if (value.startsWith("manual:")) return s.manual[value.slice(7)]?.points ?? "";
