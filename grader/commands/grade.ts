@@ -13,6 +13,7 @@ import { DiscoveredSubmission, discoverSubmissions, unpackSubmission } from "../
 import { Gradebook, RunInput } from "../gradebook";
 import type { GradeJobInput } from "../grade-worker";
 import { lateness } from "../late";
+import { TERM_WORKFLOW } from "../term-workflow";
 import { defaultWorkers, Outcome, PoolJob, runPool } from "../pool";
 import { ProgressBar, ProgressCounts } from "../progress-bar";
 import { failedRun, runFromCore } from "../run-result";
@@ -208,6 +209,7 @@ export function registerGradeCommand(program: Command): void {
     .option("--cell-timeout <seconds>", "time limit per cell", positiveInt)
     .option("--memory <mb>", "memory cap per notebook run", positiveInt)
     .addHelpText("after", "\nExit codes: 0 every submission graded; 1 bad usage or input; 3 some runs failed, timed out or were corrupt or missing (all are in the gradebook with a reason).")
+    .addHelpText("after", TERM_WORKFLOW)
     .action(async (dir: string, opts: {
       gradebook: string; course: string; workers?: number; force?: boolean; student?: string[]; specs?: string; masters?: string;
       notebookTimeout?: number; cellTimeout?: number; memory?: number;
