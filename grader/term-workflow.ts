@@ -11,8 +11,8 @@ A term, step by step (run from the course folder):
                   one student again (e.g. after a fix); the earlier result stays in the history
                   (npm run grader -- report --student <id>)
   5. manual     npm run export -- written
-                  -> export/written/*.html and export/manual-points.csv: fill in points and comments, then
-                npm run export -- manual-import export/manual-points.csv
+                  -> export/written/*.html and export/written/manual-points.csv: fill in points and comments, then
+                npm run export -- manual-import export/written/manual-points.csv
      bonus      npm run grader -- bonus subs/ --reproduce 3      (stored in the gradebook)
   6. export     npm run export -- all
                   -> export/grades.csv (for the LMS), export/feedback/<student>.html
