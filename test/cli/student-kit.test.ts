@@ -9,11 +9,12 @@ import { expect } from "chai";
 import { spawn, spawnSync, type SpawnSyncReturns } from "child_process";
 import * as crypto from "crypto";
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import { KIT_ROOT } from "../../grader/version";
 import { jupyterPython } from "../support/jupyter-python";
 import { executeNotebook, streamText } from "../support/kernel";
-import { readJson, tmpDir } from "./helpers";
+import { readJson } from "./helpers";
 
 const KERNEL = "tslab-nn-exercises";
 
@@ -56,7 +57,12 @@ function kernelArgv0(env: NodeJS.ProcessEnv, name: string): string {
 
 describe("the student kit, set up in a fresh folder", function () {
   this.timeout(3_600_000);
-  const tmp = tmpDir("student-kit");
+  // Not directly in /tmp: tslab's compiler watches the folders above a notebook for modules, and a
+  // folder another process deletes in /tmp meanwhile has killed the kernel ("Unexpected pending
+  // rebuildTimer" in tslab's converter). A folder of its own keeps that churn away.
+  const base = path.join(os.homedir(), ".cache", "nnkit-tests");
+  fs.mkdirSync(base, { recursive: true });
+  const tmp = fs.mkdtempSync(path.join(base, "student-kit-"));
   const kit = path.join(tmp, "kit");
   const jdata = path.join(tmp, "jupyter-data");
   const otherTslab = path.join(tmp, "other-course", "node_modules", ".bin", "tslab");
