@@ -2,14 +2,15 @@
  * Builds the student kit: student notebooks (solutions stripped by the grader core's release
  * transform), the helper library's sources, the public checks, the part of grader/ that
  * `check` and `submit` need (found by following imports, never a spec module or a master),
- * README, setup.sh and package.json/lock. Before it finishes, it searches the kit for every
- * solution line and every hidden probe and fails the release if one is there.
+ * and the kit's own README, setup.sh, start script and package.json/lock (grader/release-kit.ts).
+ * Before it finishes, it scans the kit for solution lines and hidden probes
+ * (grader/release-leaks.ts) and fails the release naming each leak's file and line.
  */
 import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { kitNames, kitPackageJson, kitReadme, kitSetupScript, kitStartScript, pruneLock } from "./release-kit";
-import { collectSecrets, describeLeak, scanKit } from "./release-leaks";
+import { collectSecrets, describeLeak, MIN_SOLUTION_LINE, scanKit } from "./release-leaks";
 import type { NotebookSpec } from "./spec";
 
 export interface ReleaseOptions {
@@ -37,8 +38,6 @@ export interface ReleaseResult {
 const ROOT_FILES = ["package.json", "package-lock.json", "tsconfig.json", "README.md", "setup.sh", "course.json", ".gitignore"];
 /** grader/ modules the student commands start from; the rest is what they import. */
 export const STUDENT_ENTRY_POINTS = ["grader/cli.ts", "grader/commands/check.ts", "grader/commands/submit.ts"];
-/** Lines too generic to count as a leaked solution (closing braces, bare returns). */
-const MIN_SOLUTION_LINE = 16;
 
 const IMPORT_RE = /(?:from\s+|require\(\s*|import\(\s*|import\s+)["'](\.{1,2}\/[^"']+)["']/g;
 
@@ -98,7 +97,11 @@ interface NotebookCell {
 
 const cellText = (c: NotebookCell): string => (Array.isArray(c.source) ? c.source.join("") : c.source);
 
-/** The distinctive lines inside the solution regions of a master (what must never leak). */
+/**
+ * The distinctive lines inside the solution regions of one master (a conservative list for
+ * tests that grep a kit; the release itself uses release-leaks.ts, which also excuses lines
+ * other masters and src/ show).
+ */
 export function solutionLines(master: { cells: NotebookCell[] }): string[] {
   const inside: string[] = [];
   const outside = new Set<string>();
