@@ -27,6 +27,7 @@ const COMMANDS: [string, string][] = [
   ["commands/report", "registerReportCommand"],
   ["commands/bonus", "registerBonusCommand"],
   ["commands/gradescope-run", "registerGradescopeRunCommand"],
+  ["commands/gradescope-prepare", "registerGradescopePrepareCommand"],
 ];
 
 export const EXIT = { ok: 0, error: 1, usage: 2, attention: 3 } as const;

@@ -11,6 +11,7 @@
 import Database from "better-sqlite3";
 import * as fs from "fs";
 import * as path from "path";
+import { migrateBonusResults } from "./gradebook-bonus";
 
 /** Why a run has no normal result, beyond the grader core's own statuses. */
 export type RunStatus = "graded" | "timeout" | "crash" | "invalid" | "missing" | "corrupt";
@@ -237,6 +238,8 @@ export class Gradebook {
     db.pragma("foreign_keys = ON");
     db.pragma("busy_timeout = 10000");
     db.exec(SCHEMA);
+    // migration: bonus results (issue 16.6), idempotent, see gradebook-bonus.ts
+    migrateBonusResults(db);
     db.prepare("INSERT OR IGNORE INTO meta (key, value) VALUES ('created', ?)").run(now());
     return new Gradebook(db, graderVersion);
   }

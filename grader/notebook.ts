@@ -64,7 +64,8 @@ export function validateNotebook(data: unknown, name: string): NotebookJson {
   const meta = nb.metadata && typeof nb.metadata === "object" ? nb.metadata : {};
   const kernel = meta.kernelspec?.name;
   const language = meta.kernelspec?.language ?? meta.language_info?.name;
-  if ((kernel && kernel !== "tslab" && kernel !== "jslab") || (language && !/^(typescript|javascript)$/i.test(language))) {
+  // a released kit names its kernel for the kit: tslab-<kit>
+  if ((kernel && !/^tslab(-[\w.-]+)?$/.test(kernel) && kernel !== "jslab") || (language && !/^(typescript|javascript)$/i.test(language))) {
     throw new NotebookError(
       `${name} is a ${language ?? kernel} notebook (kernel "${kernel ?? "?"}"), not a TypeScript notebook on the tslab kernel`,
     );

@@ -2,12 +2,15 @@
  * Builds the student kit: student notebooks (solutions stripped by the grader core's release
  * transform), the helper library's sources, the public checks, the part of grader/ that
  * `check` and `submit` need (found by following imports, never a spec module or a master),
- * README, setup.sh and package.json/lock. Before it finishes, it searches the kit for every
- * solution line and every hidden probe and fails the release if one is there.
+ * and the kit's own README, setup.sh, start script and package.json/lock (grader/release-kit.ts).
+ * Before it finishes, it scans the kit for solution lines and hidden probes
+ * (grader/release-leaks.ts) and fails the release naming each leak's file and line.
  */
 import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
+import { kitNames, kitPackageJson, kitReadme, kitSetupScript, kitStartScript, pruneLock } from "./release-kit";
+import { collectSecrets, describeLeak, MIN_SOLUTION_LINE, scanKit } from "./release-leaks";
 import type { NotebookSpec } from "./spec";
 
 export interface ReleaseOptions {
@@ -35,8 +38,6 @@ export interface ReleaseResult {
 const ROOT_FILES = ["package.json", "package-lock.json", "tsconfig.json", "README.md", "setup.sh", "course.json", ".gitignore"];
 /** grader/ modules the student commands start from; the rest is what they import. */
 export const STUDENT_ENTRY_POINTS = ["grader/cli.ts", "grader/commands/check.ts", "grader/commands/submit.ts"];
-/** Lines too generic to count as a leaked solution (closing braces, bare returns). */
-const MIN_SOLUTION_LINE = 16;
 
 const IMPORT_RE = /(?:from\s+|require\(\s*|import\(\s*|import\s+)["'](\.{1,2}\/[^"']+)["']/g;
 
@@ -96,7 +97,11 @@ interface NotebookCell {
 
 const cellText = (c: NotebookCell): string => (Array.isArray(c.source) ? c.source.join("") : c.source);
 
-/** The distinctive lines inside the solution regions of a master (what must never leak). */
+/**
+ * The distinctive lines inside the solution regions of one master (a conservative list for
+ * tests that grep a kit; the release itself uses release-leaks.ts, which also excuses lines
+ * other masters and src/ show).
+ */
 export function solutionLines(master: { cells: NotebookCell[] }): string[] {
   const inside: string[] = [];
   const outside = new Set<string>();
@@ -177,14 +182,17 @@ export function buildRelease(opts: ReleaseOptions): ReleaseResult {
   fs.rmSync(out, { recursive: true, force: true });
   fs.mkdirSync(path.join(out, "notebooks"), { recursive: true });
   const files: string[] = [];
-  const needles = hiddenTexts(opts.specs);
+  const masterNotebooks: { cells: NotebookCell[] }[] = [];
+  const names = kitNames(root);
 
   for (const spec of opts.specs) {
     const src = path.join(masters, spec.notebook);
     if (!fs.existsSync(src)) throw new Error(`master notebook not found: ${src}`);
     const master = JSON.parse(fs.readFileSync(src, "utf8")) as { cells: NotebookCell[] };
-    needles.push(...solutionLines(master));
-    const student = toStudent(master);
+    masterNotebooks.push(master);
+    const student = toStudent(master) as { metadata?: Record<string, unknown> };
+    // the kit's notebooks open with the kit's own kernel (setup.sh registers it)
+    student.metadata = { ...(student.metadata ?? {}), kernelspec: { name: names.kernel, display_name: names.display, language: "typescript" } };
     fs.writeFileSync(path.join(out, "notebooks", spec.notebook), JSON.stringify(student, null, 1) + "\n");
     files.push(path.join("notebooks", spec.notebook));
   }
@@ -205,18 +213,32 @@ export function buildRelease(opts: ReleaseOptions): ReleaseResult {
   if (fs.existsSync(path.join(root, "scripts"))) {
     files.push(...copyTree(path.join(root, "scripts"), path.join(out, "scripts"), () => false).map((f) => path.join("scripts", f)));
   }
-  // students run start, check and submit; the instructor's scripts would only fail in the kit
-  const pkgFile = path.join(out, "package.json");
-  if (fs.existsSync(pkgFile)) {
-    const pkg = JSON.parse(fs.readFileSync(pkgFile, "utf8")) as { scripts?: Record<string, string> };
-    const keep = ["build", "prepare", "start", "check", "submit"];
-    pkg.scripts = Object.fromEntries(Object.entries(pkg.scripts ?? {}).filter(([k]) => keep.includes(k)));
-    fs.writeFileSync(pkgFile, JSON.stringify(pkg, null, 2) + "\n");
+  // the kit's own files: for students, nothing of releasing, grading or exporting
+  fs.writeFileSync(path.join(out, "README.md"), kitReadme(names));
+  if (!files.includes("README.md")) files.push("README.md");
+  const rootPkg = JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8")) as Parameters<typeof kitPackageJson>[0];
+  const pkg = kitPackageJson(rootPkg, names, files.map((f) => path.join(out, f)));
+  fs.writeFileSync(path.join(out, "package.json"), JSON.stringify(pkg, null, 2) + "\n");
+  if (fs.existsSync(path.join(root, "package-lock.json"))) {
+    const lock = JSON.parse(fs.readFileSync(path.join(root, "package-lock.json"), "utf8")) as Parameters<typeof pruneLock>[0];
+    fs.writeFileSync(path.join(out, "package-lock.json"), JSON.stringify(pruneLock(lock, pkg), null, 2) + "\n");
   }
+  if (fs.existsSync(path.join(root, "setup.sh"))) {
+    fs.writeFileSync(path.join(out, "setup.sh"), kitSetupScript(fs.readFileSync(path.join(root, "setup.sh"), "utf8"), names), { mode: 0o755 });
+    fs.chmodSync(path.join(out, "setup.sh"), 0o755);
+  }
+  fs.mkdirSync(path.join(out, "scripts"), { recursive: true });
+  fs.writeFileSync(path.join(out, "scripts", "start.sh"), kitStartScript(names));
+  fs.chmodSync(path.join(out, "scripts", "start.sh"), 0o755);
+  if (!files.includes(path.join("scripts", "start.sh"))) files.push(path.join("scripts", "start.sh"));
 
-  const leaks = findLeaks(out, needles);
+  // a line the masters show outside their solutions, or src/ holds, is given code, not a secret
+  const leaks = scanKit(out, collectSecrets(masterNotebooks, opts.specs, path.join(root, "src")));
   if (leaks.length) {
-    throw new Error(`the kit leaks ${leaks.length} solution line(s) or hidden probe(s), e.g. ${leaks.slice(0, 3).map(([f, n]) => `${f}: ${JSON.stringify(n)}`).join("; ")}`);
+    throw new Error(
+      `the kit leaks ${leaks.length} solution line(s) or hidden probe(s), e.g. ${describeLeak(leaks[0])}\n` +
+        leaks.map((l) => `  ${describeLeak(l)}`).join("\n"),
+    );
   }
   let tarball: string | undefined;
   if (opts.tarball) {

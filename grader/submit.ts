@@ -128,6 +128,7 @@ export function packSubmission(o: SubmitOptions): SubmitResult {
   zip.addFile("manifest.json", Buffer.from(JSON.stringify(manifest, null, 2) + "\n"));
   const tmp = `${out}.tmp-${process.pid}`;
   zip.writeZip(tmp);
+  fs.chmodSync(tmp, 0o644); // adm-zip writes 0666: a submission is the student's, readable by others, writable by no one else
   fs.renameSync(tmp, out); // never a half-written zip under the real name
   if (copiedTo) {
     if (path.resolve(copiedTo) !== out) {

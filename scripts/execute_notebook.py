@@ -5,6 +5,7 @@ stops at the first failing cell (as "Run All" does), and the result names it in
 metadata.nnkit_execution = {"error_cell": <cell id or null>, "seconds": <float>}.
 """
 import json
+import os
 import sys
 import time
 
@@ -16,7 +17,9 @@ from nbclient.exceptions import CellExecutionError
 def main() -> int:
     path, cwd, timeout = sys.argv[1], sys.argv[2], int(sys.argv[3])
     nb = nbformat.read(path, as_version=4)
-    client = NotebookClient(nb, timeout=timeout, kernel_name="tslab",
+    # the kernel the notebook names (a released kit names its own, tslab-<kit>)
+    kernel = os.environ.get("NNKIT_KERNEL") or nb.metadata.get("kernelspec", {}).get("name") or "tslab"
+    client = NotebookClient(nb, timeout=timeout, kernel_name=kernel,
                             resources={"metadata": {"path": cwd}})
     error_cell = None
     started = time.time()

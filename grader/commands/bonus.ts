@@ -11,6 +11,9 @@ import * as path from "path";
 import { loadAssignment } from "../assignment";
 import { BONUS_DIR, BONUS_NOTEBOOK, bonusReport, formatBonusReport, reproduceBonus, type BonusSubmission } from "../bonus";
 import { discoverSubmissions, unpackSubmission } from "../discover";
+import { Gradebook } from "../gradebook";
+import { storeBonusReport, storeBonusReproduction } from "../gradebook-bonus";
+import { kitVersion } from "../version";
 
 function count(v: string): number {
   const n = Number(v);
@@ -35,7 +38,9 @@ export function registerBonusCommand(program: Command): void {
     .option("--reproduce <n>", "rerun the bonus cell of the top n ranked students with their seeds", count)
     .option("--specs <dir>", "spec modules of another assignment (default: grader/specs)")
     .option("--masters <dir>", "its master notebooks (default: notebooks/)")
-    .action(async (dir: string, opts: { limit?: number; threshold?: number; reproduce?: number; specs?: string; masters?: string }) => {
+    .option("-g, --gradebook <file>", "store the results in this gradebook (CSV, report and feedback show them)", "gradebook.sqlite")
+    .option("--no-store", "only print the ranking, store nothing")
+    .action(async (dir: string, opts: { limit?: number; threshold?: number; reproduce?: number; specs?: string; masters?: string; gradebook: string; store: boolean }) => {
       const notebooks = loadAssignment(opts.specs).map((s) => s.notebook);
       const work = fs.mkdtempSync(path.join(os.tmpdir(), "grader-bonus-"));
       try {
@@ -55,6 +60,15 @@ export function registerBonusCommand(program: Command): void {
         }
         const report = await bonusReport(entries, { limit: opts.limit, threshold: opts.threshold });
         process.stdout.write(formatBonusReport(report) + "\n");
+        const gb = opts.store ? Gradebook.open(opts.gradebook, kitVersion()) : undefined;
+        if (gb) {
+          try {
+            storeBonusReport(gb.db, report);
+          } finally {
+            gb.close();
+          }
+          process.stdout.write(`bonus results of ${report.entries.length} student(s) stored in ${opts.gradebook}\n`);
+        }
         const ranked = report.entries.filter((e) => e.status === "ranked").slice(0, opts.reproduce ?? 0);
         for (const e of ranked) {
           const entry = entries.find((x) => x.student === e.student);
@@ -64,6 +78,14 @@ export function registerBonusCommand(program: Command): void {
               student: e.student, savedAccuracy: e.accuracy, limit: opts.limit,
               masterPath: opts.masters ? path.join(opts.masters, BONUS_NOTEBOOK) : undefined,
             });
+            if (opts.store) {
+              const book = Gradebook.open(opts.gradebook, kitVersion());
+              try {
+                storeBonusReproduction(book.db, e.student, r.rerunAccuracy);
+              } finally {
+                book.close();
+              }
+            }
             process.stdout.write(`reproduce ${e.student}: saved ${r.savedAccuracy.toFixed(4)}, rerun ${r.rerunAccuracy.toFixed(4)} (${r.difference >= 0 ? "+" : ""}${r.difference.toFixed(4)}), ${r.seconds.toFixed(0)} s\n`);
           } catch (err) {
             process.stdout.write(`reproduce ${e.student}: failed: ${(err as Error).message}\n`);

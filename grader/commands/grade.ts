@@ -16,6 +16,7 @@ import { lockGradebook } from "../gradebook-lock";
 import { checkMastersFullMarks, type MasterCheckSummary } from "../master-check";
 import type { NotebookSpec } from "../spec";
 import { checkTimesIds, readTimesFile, settleSubmissionTime, type GivenTime } from "../submission-times";
+import { TERM_WORKFLOW } from "../term-workflow";
 import { defaultWorkers, Outcome, PoolJob, runPool } from "../pool";
 import { ProgressBar, ProgressCounts } from "../progress-bar";
 import { failedRun, runFromCore } from "../run-result";
@@ -113,6 +114,8 @@ export async function gradeFolder(o: GradeFolderOptions): Promise<GradeSummary> 
     throw e;
   }
   const workRoot = o.workDir ?? path.join(path.dirname(path.resolve(o.gradebook)), ".grader-work");
+  // the folders this run unpacks into; removed when it ends (another run's are left alone)
+  const unpackedDirs: string[] = [];
   try {
     const resumed = gb.resetInterrupted();
     const { submissions, ignored } = discoverSubmissions(o.dir, notebooks);
@@ -148,6 +151,7 @@ export async function gradeFolder(o: GradeFolderOptions): Promise<GradeSummary> 
       }
       const dir = path.join(workRoot, `${s.student}-${crypto.createHash("sha256").update(s.contentHash).digest("hex").slice(0, 12)}`);
       let unpacked;
+      unpackedDirs.push(dir);
       try {
         unpacked = unpackSubmission(s, dir, notebooks);
       } catch (e) {
@@ -210,7 +214,18 @@ export async function gradeFolder(o: GradeFolderOptions): Promise<GradeSummary> 
     return { submissions: selected.length, skipped, resumed, jobs: jobs.length, unusable, counts: bar.counts, ignored, seconds: (Date.now() - t0) / 1000, lateByFirstSeen, masters };
   } finally {
     gb.close();
+    removeWorkDirs(workRoot, unpackedDirs);
     lock.release();
+  }
+}
+
+/** Removes a run's unpacked submissions, then the work folder itself once no other run uses it. */
+function removeWorkDirs(workRoot: string, dirs: string[]): void {
+  for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
+  try {
+    fs.rmdirSync(workRoot);
+  } catch {
+    // not empty (another run is unpacking into it) or already gone
   }
 }
 
@@ -238,6 +253,7 @@ export function registerGradeCommand(program: Command): void {
     .option("--memory <mb>", "memory cap per notebook run", positiveInt)
     .option("--times <file>", "CSV of student id and submission time from the LMS (header row; ISO 8601, \"2026-12-15 23:59\", Moodle's \"Monday, 15 December 2026, 11:59 PM\" or Unix seconds; no zone = the due date's); without it a submission's time is when grade first saw it")
     .addHelpText("after", "\nExit codes: 0 every submission graded; 1 bad usage or input; 3 some runs failed, timed out or were corrupt or missing (all are in the gradebook with a reason).")
+    .addHelpText("after", TERM_WORKFLOW)
     .action(async (dir: string, opts: {
       gradebook: string; course: string; workers?: number; force?: boolean; student?: string[]; specs?: string; masters?: string;
       notebookTimeout?: number; cellTimeout?: number; memory?: number; times?: string;

@@ -7,6 +7,7 @@ import * as fs from "fs";
 import { loadAssignment, maxScore } from "../assignment";
 import { summarizeAll } from "../export/summary";
 import { Gradebook } from "../gradebook";
+import { bonusText } from "../gradebook-bonus";
 import { kitVersion } from "../version";
 
 /** The report's lines. */
@@ -23,9 +24,11 @@ export function reportLines(gradebook: string, opts: { student?: string; specs?:
     const specs = loadAssignment(opts.specs);
     const rows = summarizeAll(gb, specs.map((s) => ({ notebook: s.notebook, max: maxScore(s) })));
     const width = Math.max(7, ...rows.map((r) => r.student.length));
-    const lines = [`${"student".padEnd(width)}  final   max  late  status`];
+    const withBonus = rows.some((r) => r.bonus);
+    const lines = [`${"student".padEnd(width)}  final   max  late  status${withBonus ? "  | bonus" : ""}`];
     for (const r of rows) {
-      lines.push(`${r.student.padEnd(width)}  ${String(r.final).padStart(5)} ${String(r.max).padStart(5)}  ${r.penalty ? `-${Math.round(r.penalty * 100)}%`.padStart(4) : "    "}  ${r.status}`);
+      lines.push(`${r.student.padEnd(width)}  ${String(r.final).padStart(5)} ${String(r.max).padStart(5)}  ${r.penalty ? `-${Math.round(r.penalty * 100)}%`.padStart(4) : "    "}  ${r.status}` +
+        (withBonus ? `  | ${bonusText(r.bonus) || "-"}` : ""));
     }
     const jobs = gb.jobCounts();
     if (jobs.pending + jobs.running) lines.push(`${jobs.pending + jobs.running} notebook run(s) still queued: run grade again to finish them`);

@@ -3,6 +3,7 @@
  * reader for the manual-points CSV that comes back.
  */
 import type { CsvColumn } from "../course";
+import { bonusText } from "../gradebook-bonus";
 import type { StudentSummary } from "./summary";
 
 /**
@@ -11,9 +12,10 @@ import type { StudentSummary } from "./summary";
  * `penalty` (fraction), `lateDays`, `lateMinutes`, `submittedAt` (the time lateness is computed from),
  * `timeSource` (where that time came from: times-file or first-seen), `claimedAt` (the student's own
  * manifest time: shown, never used), `status`,
- * `q:<question id>` (its points), `nb:<notebook stem>` (its points), `manual:<question id>`.
+ * `q:<question id>` (its points), `nb:<notebook stem>` (its points), `manual:<question id>`,
+ * `bonus` (the bonus result in words), `bonusAccuracy`, `bonusRank` (empty when not measured or not ranked).
  */
-export const CSV_FIELDS = ["student", "auto", "manual", "score", "final", "max", "percent", "penalty", "lateDays", "lateMinutes", "submittedAt", "timeSource", "claimedAt", "status"];
+export const CSV_FIELDS = ["student", "auto", "manual", "score", "final", "max", "percent", "penalty", "lateDays", "lateMinutes", "submittedAt", "timeSource", "claimedAt", "status", "bonus", "bonusAccuracy", "bonusRank"];
 
 /** The value of one column for one student; throws naming an unknown column value. */
 export function csvValue(s: StudentSummary, value: string): string | number {
@@ -32,6 +34,9 @@ export function csvValue(s: StudentSummary, value: string): string | number {
     case "timeSource": return s.timeSource ?? "";
     case "claimedAt": return s.claimedAt ?? "";
     case "status": return s.status;
+    case "bonus": return bonusText(s.bonus);
+    case "bonusAccuracy": return s.bonus?.accuracy ?? "";
+    case "bonusRank": return s.bonus?.rank ?? "";
   }
   if (value.startsWith("q:")) return s.questions[value.slice(2)]?.score ?? 0;
   if (value.startsWith("manual:")) return s.manual[value.slice(7)]?.points ?? "";

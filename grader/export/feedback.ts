@@ -7,6 +7,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { Gradebook, ProbeRecord } from "../gradebook";
+import { bonusFeedbackSection } from "../gradebook-bonus";
 import type { StudentSummary } from "./summary";
 
 /** Escapes text for HTML. */
@@ -90,6 +91,8 @@ export function feedbackHtml(gb: Gradebook, s: StudentSummary, assignment: strin
     for (const [q, m] of manual) body += `<tr><td>${esc(q)}</td><td>${m.points}</td><td>${esc(m.comment)}</td></tr>`;
     body += "</table>";
   }
+  // bonus section (release engineer, issue 16.6): rendered by gradebook-bonus.ts
+  body += bonusFeedbackSection(s.bonus, esc);
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${esc(assignment)}: ${esc(s.student)}</title><style>${STYLE}</style></head><body>${body}</body></html>\n`;
 }
 

@@ -79,7 +79,10 @@ export function gradescopeResults(runs: { notebook: string; run: RunInput }[], s
   };
 }
 
-/** Gradescope's setup.sh: Node 20 and the kit's packages, once when the image is built. */
+/**
+ * Gradescope's setup.sh: Node 20, the kit's packages, and then (offline) the runner program and
+ * every master's expected values, once when the image is built, not in each submission's run.
+ */
 export const GRADESCOPE_SETUP = `#!/usr/bin/env bash
 # Runs once when Gradescope builds the autograder image (Ubuntu, as root, with network).
 set -euo pipefail
@@ -91,6 +94,8 @@ if ! node -e 'process.exit(+process.versions.node.split(".")[0] >= 20 ? 0 : 1)' 
   apt-get install -y -qq nodejs
 fi
 npm ci --no-audit --no-fund
+# the runner and the expected values, built here once instead of in the first student's run
+node -r tsx/cjs grader/cli.ts gradescope-prepare --config gradescope.json
 `;
 
 /** Gradescope's run_autograder: grades /autograder/submission into /autograder/results/results.json. */
@@ -148,5 +153,6 @@ export function buildGradescopeZip(o: { root: string; out: string; specsDir?: st
   zip.addFile("run_autograder", Buffer.from(GRADESCOPE_RUN), "", 0o755);
   fs.mkdirSync(path.dirname(path.resolve(o.out)), { recursive: true });
   zip.writeZip(o.out);
+  fs.chmodSync(o.out, 0o644); // adm-zip writes 0666
   return zip.getEntries().map((e) => e.entryName);
 }

@@ -3,6 +3,7 @@
  * the late penalty and the final score. Every export (CSV, feedback pages, report) reads it
  * from here, so they cannot disagree with each other or with the gradebook.
  */
+import { currentBonus, type StoredBonus } from "../gradebook-bonus";
 import { Gradebook, RunRow } from "../gradebook";
 import { applyPenalty } from "../late";
 
@@ -38,6 +39,8 @@ export interface StudentSummary {
   final: number;
   /** "graded" when every notebook ran, else e.g. "timeout: 02_mlp.ipynb" */
   status: string;
+  /** The bonus competition's stored result (`grader bonus`), if measured. */
+  bonus?: StoredBonus;
 }
 
 const round2 = (x: number): number => Math.round(x * 100) / 100;
@@ -79,6 +82,7 @@ export function summarize(gb: Gradebook, student: string, notebooks: { notebook:
     penalty,
     final: applyPenalty(auto + manualTotal, penalty),
     status: bad.length === 0 ? "graded" : bad.map((s) => `${s.status}: ${s.notebook}`).join("; "),
+    bonus: currentBonus(gb.db, student),
   };
 }
 
