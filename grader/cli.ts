@@ -27,6 +27,8 @@ const COMMANDS: [string, string][] = [
   ["commands/report", "registerReportCommand"],
   ["commands/bonus", "registerBonusCommand"],
   ["commands/gradescope-run", "registerGradescopeRunCommand"],
+  ["commands/similarity", "registerSimilarityCommand"],
+  ["commands/stats", "registerStatsCommand"],
 ];
 
 export const EXIT = { ok: 0, error: 1, usage: 2, attention: 3 } as const;

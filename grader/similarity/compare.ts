@@ -1,0 +1,132 @@
+/**
+ * Pairs of students whose solutions to one question share fingerprints, scored.
+ *
+ * Every participant's distinct fingerprints go into an inverted index (fingerprint -> who has
+ * it); only pairs that meet in some posting list are ever scored, so the cost is the sum over
+ * fingerprints of (holders choose 2), not n² per question. A fingerprint held by more than
+ * `commonShare` of the class (at least `commonMin` students) is an idiom or leftover given code,
+ * not evidence: it is dropped from every student's set, which also caps each posting list.
+ *
+ * Score = Jaccard similarity of the two fingerprint sets (0..1, symmetric); the CSV also gives
+ * each side's containment (shared / own), which is what MOSS prints per file.
+ */
+import { tokenize, type Token } from "./tokens";
+import { fingerprints, K, W, type Fingerprint } from "./winnow";
+
+/** The pseudo-student that stands for the master's own solution. */
+export const MASTER = "(master)";
+
+export interface Participant {
+  student: string;
+  question: string;
+  /** What the student wrote for this question (given code and stub removed). */
+  text: string;
+  tokens: Token[];
+  prints: Fingerprint[];
+  /** Distinct fingerprint hashes, after common ones are dropped. */
+  set: Set<number>;
+}
+
+export interface PairScore {
+  question: string;
+  a: Participant;
+  b: Participant;
+  similarity: number;
+  shared: number;
+  /** Set when b is the master: "copied from the master". */
+  flag: string;
+}
+
+export interface CompareOptions {
+  k?: number;
+  w?: number;
+  /** Share of the class above which a fingerprint counts as common (default 0.5). */
+  commonShare?: number;
+  /** ... but never below this many students (default 20, so small classes keep everything). */
+  commonMin?: number;
+  /** Similarity to the master from which a solution is flagged as copied from it (default 0.8). */
+  masterFlag?: number;
+}
+
+/** A participant from the text it wrote; `null` when it has too little code to fingerprint. */
+export function participant(student: string, question: string, text: string, k = K, w = W): Participant | null {
+  const tokens = tokenize(text);
+  const prints = fingerprints(tokens, k, w);
+  if (prints.length === 0) return null;
+  return { student, question, text, tokens, prints, set: new Set(prints.map((p) => p.hash)) };
+}
+
+const jaccard = (shared: number, a: number, b: number): number => (a + b - shared === 0 ? 0 : shared / (a + b - shared));
+
+/**
+ * Scores the pairs of one question: students with each other through the inverted index, and
+ * every student against the master (flagged at `masterFlag`). Sorted most similar first.
+ */
+export function comparePairs(students: Participant[], master: Participant | null, o: CompareOptions = {}): { pairs: PairScore[]; scored: number } {
+  const commonShare = o.commonShare ?? 0.5;
+  const commonMin = o.commonMin ?? 20;
+  const masterFlag = o.masterFlag ?? 0.8;
+  const pairs: PairScore[] = [];
+  if (master) {
+    for (const s of students) {
+      let shared = 0;
+      for (const h of s.set) if (master.set.has(h)) shared++;
+      if (shared === 0) continue;
+      const similarity = jaccard(shared, s.set.size, master.set.size);
+      pairs.push({ question: s.question, a: s, b: master, similarity, shared, flag: similarity >= masterFlag ? "copied from the master" : "" });
+    }
+  }
+  const postings = new Map<number, number[]>();
+  students.forEach((s, i) => {
+    for (const h of s.set) {
+      const list = postings.get(h);
+      if (list) list.push(i);
+      else postings.set(h, [i]);
+    }
+  });
+  const cap = Math.max(commonMin, Math.ceil(commonShare * students.length));
+  const sizes = students.map((s) => s.set.size);
+  for (const [h, list] of postings) {
+    if (list.length <= cap) continue;
+    postings.delete(h);
+    for (const i of list) sizes[i]--;
+  }
+  const n = students.length;
+  const counts = new Map<number, number>();
+  for (const list of postings.values()) {
+    for (let x = 0; x < list.length; x++) {
+      for (let y = x + 1; y < list.length; y++) {
+        const key = list[x] * n + list[y];
+        counts.set(key, (counts.get(key) ?? 0) + 1);
+      }
+    }
+  }
+  for (const [key, shared] of counts) {
+    const i = Math.floor(key / n);
+    const j = key % n;
+    pairs.push({ question: students[i].question, a: students[i], b: students[j], similarity: jaccard(shared, sizes[i], sizes[j]), shared, flag: "" });
+  }
+  pairs.sort((p, q) => q.similarity - p.similarity || q.shared - p.shared || p.a.student.localeCompare(q.a.student) || p.b.student.localeCompare(q.b.student));
+  return { pairs, scored: counts.size + (master ? students.length : 0) };
+}
+
+/**
+ * The character ranges of `p.text` covered by fingerprints it shares with `other` (merged,
+ * sorted): the runs a side-by-side page highlights.
+ */
+export function matchedRanges(p: Participant, other: Participant, k = K): [number, number][] {
+  const ranges: [number, number][] = [];
+  for (const f of p.prints) {
+    if (!other.set.has(f.hash)) continue;
+    const last = Math.min(f.first + k - 1, p.tokens.length - 1);
+    ranges.push([p.tokens[f.first].start, p.tokens[last].end]);
+  }
+  ranges.sort((a, b) => a[0] - b[0]);
+  const merged: [number, number][] = [];
+  for (const r of ranges) {
+    const top = merged[merged.length - 1];
+    if (top && r[0] <= top[1]) top[1] = Math.max(top[1], r[1]);
+    else merged.push([r[0], r[1]]);
+  }
+  return merged;
+}
