@@ -32,7 +32,22 @@ const ENDS_EXPRESSION = new Set<ts.SyntaxKind>([
   ts.SyntaxKind.NoSubstitutionTemplateLiteral, ts.SyntaxKind.TemplateTail, ts.SyntaxKind.RegularExpressionLiteral,
 ]);
 
+/**
+ * Contextual keywords kept as keywords; the others (`out`, `type`, `number`, `get`, `from`, ...)
+ * can name a student's variable or stand for a type that could be renamed: they become `ID`.
+ */
+const KEPT_CONTEXTUAL = new Set(["of", "as", "async", "await", "readonly", "keyof", "satisfies", "is"]);
+
+function isReserved(kind: ts.SyntaxKind): boolean {
+  return (kind >= ts.SyntaxKind.FirstReservedWord && kind <= ts.SyntaxKind.LastReservedWord) ||
+    (kind >= ts.SyntaxKind.FirstFutureReservedWord && kind <= ts.SyntaxKind.LastFutureReservedWord);
+}
+
 function normalise(kind: ts.SyntaxKind, text: string, afterDot: boolean): string {
+  if (kind >= ts.SyntaxKind.FirstKeyword && kind <= ts.SyntaxKind.LastKeyword && !isReserved(kind) && !KEPT_CONTEXTUAL.has(text)) {
+    return afterDot ? `.${text}` : "ID";
+  }
+  if (afterDot && kind >= ts.SyntaxKind.FirstKeyword && kind <= ts.SyntaxKind.LastKeyword) return `.${text}`;
   switch (kind) {
     case ts.SyntaxKind.Identifier:
     case ts.SyntaxKind.PrivateIdentifier:
