@@ -7,7 +7,7 @@ import type Database from "better-sqlite3";
 import * as path from "path";
 import { readNotebook } from "../notebook";
 import type { NotebookSpec } from "../spec";
-import { comparePairs, participant, type CompareOptions, type PairScore, type Participant } from "./compare";
+import { byRank, comparePairs, participant, type CompareOptions, type PairScore, type Participant } from "./compare";
 import { solutionCells, writtenByQuestion, type SolutionCell } from "./regions";
 import { currentSolutionCells } from "./store";
 import { K, W } from "./winnow";
@@ -67,7 +67,6 @@ export function analyzeSimilarity(db: Database.Database, specs: NotebookSpec[], 
       if (cells.some((c) => c.regions.some((r) => r.question === q))) result.questions.push({ notebook: spec.notebook, question: q, students: students.length });
     }
   }
-  result.pairs.sort((p, q) => q.similarity - p.similarity || q.shared - p.shared || p.question.localeCompare(q.question) ||
-    p.a.student.localeCompare(q.a.student) || p.b.student.localeCompare(q.b.student));
+  result.pairs.sort(byRank);
   return result;
 }

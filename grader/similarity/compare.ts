@@ -56,6 +56,13 @@ export function participant(student: string, question: string, text: string, k =
   return { student, question, text, tokens, prints, set: new Set(prints.map((p) => p.hash)) };
 }
 
+const cmp = (x: string, y: string): number => (x < y ? -1 : x > y ? 1 : 0);
+
+/** Most similar first; ties by shared fingerprints, then question and ids (a stable, total order). */
+export function byRank(p: PairScore, q: PairScore): number {
+  return q.similarity - p.similarity || q.shared - p.shared || cmp(p.question, q.question) || cmp(p.a.student, q.a.student) || cmp(p.b.student, q.b.student);
+}
+
 const jaccard = (shared: number, a: number, b: number): number => (a + b - shared === 0 ? 0 : shared / (a + b - shared));
 
 /**
@@ -106,7 +113,7 @@ export function comparePairs(students: Participant[], master: Participant | null
     const j = key % n;
     pairs.push({ question: students[i].question, a: students[i], b: students[j], similarity: jaccard(shared, sizes[i], sizes[j]), shared, flag: "" });
   }
-  pairs.sort((p, q) => q.similarity - p.similarity || q.shared - p.shared || p.a.student.localeCompare(q.a.student) || p.b.student.localeCompare(q.b.student));
+  pairs.sort(byRank);
   return { pairs, scored: counts.size + (master ? students.length : 0) };
 }
 

@@ -19,24 +19,28 @@ export function pairLine(p: PairScore): string {
   return [p.similarity.toFixed(3), p.a.student, p.b.student, p.question, p.flag].filter((x) => x !== "").join("\t");
 }
 
+const CSV_COLUMNS = ["similarity", "student_a", "student_b", "question", "shared_fingerprints", "fingerprints_a", "fingerprints_b",
+  "containment_a", "containment_b", "flag", "page"];
+
+function csvRow(p: PairScore, pages: Map<PairScore, string>): (string | number)[] {
+  return [p.similarity.toFixed(4), p.a.student, p.b.student, p.question, p.shared, p.a.set.size, p.b.set.size,
+    (p.shared / p.a.set.size).toFixed(4), (p.shared / p.b.set.size).toFixed(4), p.flag, pages.get(p) ?? ""];
+}
+
 /** The CSV of all scored pairs (pairs sharing no fingerprint are left out: their similarity is 0). */
 export function pairsCsv(pairs: PairScore[], pages: Map<PairScore, string>): string {
-  return stringify(
-    pairs.map((p) => ({
-      similarity: p.similarity.toFixed(4),
-      student_a: p.a.student,
-      student_b: p.b.student,
-      question: p.question,
-      shared_fingerprints: p.shared,
-      fingerprints_a: p.a.set.size,
-      fingerprints_b: p.b.set.size,
-      containment_a: (p.shared / p.a.set.size).toFixed(4),
-      containment_b: (p.shared / p.b.set.size).toFixed(4),
-      flag: p.flag,
-      page: pages.get(p) ?? "",
-    })),
-    { header: true, columns: ["similarity", "student_a", "student_b", "question", "shared_fingerprints", "fingerprints_a", "fingerprints_b", "containment_a", "containment_b", "flag", "page"] },
-  );
+  return stringify([CSV_COLUMNS, ...pairs.map((p) => csvRow(p, pages))]);
+}
+
+/** Writes the pairs CSV in slices (a big class has hundreds of thousands of pairs). */
+function writePairsCsv(file: string, pairs: PairScore[], pages: Map<PairScore, string>): void {
+  const fd = fs.openSync(file, "w");
+  try {
+    fs.writeSync(fd, stringify([CSV_COLUMNS]));
+    for (let i = 0; i < pairs.length; i += 20_000) fs.writeSync(fd, stringify(pairs.slice(i, i + 20_000).map((p) => csvRow(p, pages))));
+  } finally {
+    fs.closeSync(fd);
+  }
 }
 
 /** The text of a participant with its shared runs in <mark>, escaped. */
@@ -96,6 +100,6 @@ export function writeSimilarityReport(r: SimilarityResult, outDir: string, top: 
     (r.notCaptured.length ? `<p>${r.notCaptured.length} notebook(s) graded before code capture were not compared (grade them again with --force).</p>` : "") +
     `<table><tr><th>similarity</th><th>student</th><th>student</th><th>question</th><th>flag</th><th></th></tr>${rows}</table>`));
   const csv = path.join(outDir, "pairs.csv");
-  fs.writeFileSync(csv, pairsCsv(r.pairs, pages));
+  writePairsCsv(csv, r.pairs, pages);
   return { files: [index, csv, ...files], pages };
 }
