@@ -82,13 +82,17 @@ export function studentNotebook(square: string | null, scale: string | null): No
   return nb;
 }
 
-/** Writes the class as loose notebooks and grades it with the real `grade` command. */
-export function buildInsightClass(prefix = "insight"): InsightClass {
+/**
+ * Writes the class as loose notebooks and grades it with the real `grade` command. `extra`
+ * adds students: id -> [squareAll body, scaleAll body] (null: the stub kept).
+ */
+export function buildInsightClass(prefix = "insight", extra: Record<string, [string | null, string | null]> = {}): InsightClass {
   const dir = tmpDir(prefix);
   const subs = path.join(dir, "subs");
   fs.mkdirSync(subs);
-  for (const s of Object.keys(SQUARE)) {
-    fs.writeFileSync(path.join(subs, `${s}_01_tiny.ipynb`), JSON.stringify(studentNotebook(SQUARE[s], SCALE[s]), null, 1));
+  const all: Record<string, [string | null, string | null]> = { ...Object.fromEntries(Object.keys(SQUARE).map((s) => [s, [SQUARE[s], SCALE[s]]])), ...extra };
+  for (const [s, [square, scale]] of Object.entries(all)) {
+    fs.writeFileSync(path.join(subs, `${s}_01_tiny.ipynb`), JSON.stringify(studentNotebook(square, scale), null, 1));
   }
   const gradebook = path.join(dir, "gradebook.sqlite");
   const r = grader(["grade", subs, "-g", gradebook, "--specs", FIXTURE_SPECS, "--masters", FIXTURE_MASTERS, "-j", "2"]);
