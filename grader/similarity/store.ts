@@ -79,11 +79,12 @@ export interface StudentCells {
   cells: Map<string, string> | null;
 }
 
-/** The stored cells of every student's current run of `notebook`. */
+/** The stored cells of every student's current run of `notebook` (runs of missing or corrupt notebooks left out). */
 export function currentSolutionCells(db: Database.Database, notebook: string): StudentCells[] {
   migrateSimilarity(db);
+  // a notebook missing from the submission, or a submission that could not be unpacked, has no code to compare
   const runs = db
-    .prepare("SELECT student_id, submission_id FROM runs WHERE notebook = ? AND current = 1 ORDER BY student_id")
+    .prepare("SELECT student_id, submission_id FROM runs WHERE notebook = ? AND current = 1 AND status NOT IN ('missing', 'corrupt') ORDER BY student_id")
     .all(notebook) as { student_id: string; submission_id: number }[];
   const captured = db.prepare("SELECT 1 FROM solution_capture WHERE submission_id = ? AND notebook = ?");
   const cells = db.prepare("SELECT cell_id, source FROM solution_cells WHERE submission_id = ? AND notebook = ?");

@@ -182,6 +182,11 @@ describe("insight: similarity and class statistics on a graded class", function 
         fs.writeFileSync(file, "{ not json");
         expect(captureSolutionCells(gb.db, ana?.submissionId as number, "01_tiny.ipynb", file, path.join(FIXTURE_MASTERS, TINY))).to.include("not valid JSON");
         expect(currentSolutionCells(gb.db, "01_tiny.ipynb").find((s) => s.student === "ana")?.cells?.size).to.equal(0);
+        // a student whose notebook was missing has no code: left out, not reported as "graded before capture"
+        const { id } = gb.recordSubmission({ student: "zoe", source: "zoe.zip", kind: "zip", contentHash: "z", submittedAt: null, timeSource: null,
+          lateMinutes: 0, lateDays: 0, penalty: 0, kitVersion: null, manifest: null });
+        gb.recordDirect(id, "01_tiny.ipynb", { status: "missing", reason: "missing notebook", score: 0, maxScore: 3, questions: [], log: "", seconds: 0, masterHash: "m" });
+        expect(currentSolutionCells(gb.db, "01_tiny.ipynb").map((s) => s.student)).to.not.include("zoe");
       } finally {
         gb.close();
       }
