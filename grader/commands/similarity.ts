@@ -68,7 +68,9 @@ and "copied from the master" when the second is the master's own solution. Write
     .action((opts: SimilarityOptions) => {
       const { result, lines, files } = runSimilarity(opts);
       for (const l of lines) process.stdout.write(`${l}\n`);
-      for (const n of result.notCaptured) process.stderr.write(`not compared: ${n.student} ${n.notebook} (graded before solution cells were stored; grade again with --force)\n`);
+      for (const n of result.notCaptured) {
+        process.stderr.write(`not compared: ${n.student} ${n.notebook}: graded before solution cells were stored, and ${n.reason} (grade again with --force)\n`);
+      }
       process.stderr.write(`${result.questions.length} questions, ${result.scored} pairs scored, ${result.pairs.length} share fingerprints -> ${files[0]}\n`);
     });
 }

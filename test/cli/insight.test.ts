@@ -138,25 +138,68 @@ describe("insight: similarity and class statistics on a graded class", function 
   });
 
   describe("gradebooks", () => {
-    it("upgrades a gradebook written before the similarity tables without losing a row, and names what it cannot compare", () => {
-      const old = path.join(c.dir, "old.sqlite");
+    /** A copy of the class gradebook as it was before this change: no similarity tables. */
+    function oldGradebook(name: string): string {
+      const old = path.join(c.dir, name);
       fs.copyFileSync(c.gradebook, old);
       for (const ext of ["-wal", "-shm"]) if (fs.existsSync(c.gradebook + ext)) fs.copyFileSync(c.gradebook + ext, old + ext);
       const db = new Database(old);
       db.exec("DROP TABLE solution_cells; DROP TABLE solution_capture;");
-      const count = (): Record<string, number> => Object.fromEntries(["students", "submissions", "runs", "questions", "probes"].map((t) =>
-        [t, (db.prepare(`SELECT COUNT(*) AS n FROM ${t}`).get() as { n: number }).n]));
-      const before = count();
-      migrateSimilarity(db);
-      migrateSimilarity(db);
-      expect(count()).to.deep.equal(before);
-      expect(currentSolutionCells(db, "01_tiny.ipynb").map((s) => [s.student, s.cells])).to.have.length(7).and.satisfy(
-        (xs: [string, unknown][]) => xs.every((x) => x[1] === null));
       db.close();
+      return old;
+    }
+
+    it("upgrades a gradebook written before the similarity tables without losing a row", () => {
+      const db = new Database(oldGradebook("old.sqlite"));
+      try {
+        const count = (): Record<string, number> => Object.fromEntries(["students", "submissions", "runs", "questions", "probes", "written"].map((t) =>
+          [t, (db.prepare(`SELECT COUNT(*) AS n FROM ${t}`).get() as { n: number }).n]));
+        const before = count();
+        expect(before.runs).to.equal(7);
+        migrateSimilarity(db);
+        migrateSimilarity(db);
+        expect(count()).to.deep.equal(before);
+        const cells = currentSolutionCells(db, "01_tiny.ipynb");
+        expect(cells).to.have.length(7);
+        expect(cells.every((s) => s.cells === null)).to.equal(true);
+      } finally {
+        db.close();
+      }
+    });
+
+    it("compares an old gradebook's class from the submissions it was graded from, and stores their cells", () => {
+      const old = oldGradebook("old-recover.sqlite");
+      const fresh = grader(["similarity", "-g", c.gradebook, "-o", path.join(c.dir, "sim-new"), ...ASSIGNMENT]);
       const r = grader(["similarity", "-g", old, "-o", path.join(c.dir, "sim-old"), ...ASSIGNMENT]);
       expect(r.code, r.err).to.equal(0);
-      expect(r.out).to.equal("");
-      expect(r.err).to.include("not compared: ana 01_tiny.ipynb (graded before solution cells were stored");
+      expect(r.err).to.not.include("not compared");
+      expect(r.out).to.equal(fresh.out);
+      expect(r.out).to.include("ana\tben\ttiny-square");
+      const db = new Database(old, { readonly: true });
+      try {
+        expect((db.prepare("SELECT COUNT(*) AS n FROM solution_capture").get() as { n: number }).n).to.equal(7);
+      } finally {
+        db.close();
+      }
+    });
+
+    it("names each student it cannot compare when the submissions are gone or changed", () => {
+      const old = oldGradebook("old-gone.sqlite");
+      const moved = path.join(c.dir, "subs-moved");
+      fs.renameSync(c.subs, moved);
+      try {
+        fs.mkdirSync(c.subs);
+        fs.copyFileSync(path.join(moved, "ben_01_tiny.ipynb"), path.join(c.subs, "ben_01_tiny.ipynb"));
+        fs.appendFileSync(path.join(c.subs, "ben_01_tiny.ipynb"), "\n");
+        const r = grader(["similarity", "-g", old, "-o", path.join(c.dir, "sim-gone"), ...ASSIGNMENT]);
+        expect(r.code, r.err).to.equal(0);
+        expect(r.out).to.equal("");
+        expect(r.err).to.match(/not compared: ana 01_tiny\.ipynb: graded before solution cells were stored, and \S*ana_01_tiny\.ipynb is gone/);
+        expect(r.err).to.match(/not compared: ben 01_tiny\.ipynb: .*ben_01_tiny\.ipynb has changed since it was graded/);
+      } finally {
+        fs.rmSync(c.subs, { recursive: true, force: true });
+        fs.renameSync(moved, c.subs);
+      }
     });
 
     it("stores each student's solution cells (matched without cell ids too), and a new capture replaces the old", () => {
