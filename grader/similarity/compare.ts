@@ -51,6 +51,8 @@ export interface CompareOptions {
 /** A participant from the text it wrote; `null` when it has too little code to fingerprint. */
 export function participant(student: string, question: string, text: string, k = K, w = W): Participant | null {
   const tokens = tokenize(text);
+  // closing braces left over around an untouched stub are not code the student wrote
+  if (!tokens.some((t) => /\w/.test(t.norm))) return null;
   const prints = fingerprints(tokens, k, w);
   if (prints.length === 0) return null;
   return { student, question, text, tokens, prints, set: new Set(prints.map((p) => p.hash)) };

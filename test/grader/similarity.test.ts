@@ -12,7 +12,8 @@ import { tokenize } from "../../grader/similarity/tokens";
 import { fingerprints, K, W, winnow } from "../../grader/similarity/winnow";
 import { parseCsv } from "../../grader/export/csv";
 import { readNotebook } from "../../grader/notebook";
-import { loadSpecsFrom } from "../../grader/assignment";
+import { loadAssignment, loadSpecsFrom } from "../../grader/assignment";
+import { KIT_ROOT } from "../../grader/version";
 import { studentNotebook } from "../cli/insight-class";
 import { FIXTURE_MASTERS, FIXTURE_SPECS, TINY } from "../cli/helpers";
 
@@ -160,6 +161,7 @@ describe("similarity: the student's own code", () => {
     expect(participant("dan", "tiny-square", written)).to.equal(null);
     const stubs = [participant("x", "q", written), participant("y", "q", written)].filter((x): x is Participant => x !== null);
     expect(comparePairs(stubs, null).pairs).to.have.length(0);
+    expect(participant("x", "q", "}\n  });\n})();\n}\n}")).to.equal(null);
   });
 
   it("takes the master's region as the master's own code", () => {
@@ -191,4 +193,35 @@ describe("similarity: report files", () => {
     const pkg = JSON.parse(fs.readFileSync(path.resolve(__dirname, "../../package.json"), "utf8")) as { dependencies: Record<string, string> };
     expect(pkg.dependencies["csv-stringify"]).to.match(/^\d+\.\d+\.\d+$/);
   });
+});
+
+describe("similarity: the real masters in notebooks/", () => {
+  const specs = loadAssignment();
+  for (const spec of specs) {
+    describe(spec.notebook, () => {
+      const master = readNotebook(path.join(KIT_ROOT, "notebooks", spec.notebook));
+      const cells = solutionCells(master, spec);
+      const byQuestion = (source: (c: (typeof cells)[number]) => string): Map<string, string> => {
+        const out = new Map<string, string[]>();
+        for (const c of cells) for (const [q, ls] of writtenByQuestion(c, source(c))) out.set(q, [...(out.get(q) ?? []), ...ls]);
+        return new Map([...out].map(([q, ls]) => [q, ls.join("\n")]));
+      };
+
+      it("maps every question to a solution region with code to fingerprint", () => {
+        const own = byQuestion((c) => c.master);
+        for (const q of spec.questions) expect(participant(MASTER, q.id, own.get(q.id) ?? ""), q.id).to.not.equal(null);
+        expect(cells.flatMap((c) => c.regions.map((r) => r.question)).filter((q) => q.startsWith("cell:"))).to.deep.equal([]);
+      });
+
+      it("leaves nothing of the released stubs to compare, and flags the master's solution pasted into them", () => {
+        expect([...byQuestion((c) => c.released).values()].map((t) => participant("stub", "q", t))).to.satisfy((xs: unknown[]) => xs.every((x) => x === null));
+        const own = byQuestion((c) => c.master);
+        for (const q of spec.questions) {
+          const copier = participant("copier", q.id, own.get(q.id) ?? "");
+          const { pairs } = comparePairs(copier ? [copier] : [], participant(MASTER, q.id, own.get(q.id) ?? ""));
+          expect(pairs.map((x) => x.flag), q.id).to.deep.equal(["copied from the master"]);
+        }
+      });
+    });
+  }
 });
