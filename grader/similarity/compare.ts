@@ -7,6 +7,11 @@
  * `commonShare` of the class (at least `commonMin` students) is an idiom or leftover given code,
  * not evidence: it is dropped from every student's set, which also caps each posting list.
  *
+ * The master's own solution is base code, as MOSS's base files are: every student is compared
+ * with it (and flagged when close), but its fingerprints are removed before students are
+ * compared with each other, so two students who both wrote the master's solution are one
+ * finding ("copied from the master"), not a pair that copied each other.
+ *
  * Score = Jaccard similarity of the two fingerprint sets (0..1, symmetric); the CSV also gives
  * each side's containment (shared / own), which is what MOSS prints per file.
  */
@@ -33,6 +38,8 @@ export interface PairScore {
   b: Participant;
   similarity: number;
   shared: number;
+  /** The fingerprints of a and of b that took part (between students: without the master's and the common ones). */
+  sets: [Set<number>, Set<number>];
   /** Set when b is the master: "copied from the master". */
   flag: string;
 }
@@ -82,23 +89,23 @@ export function comparePairs(students: Participant[], master: Participant | null
       for (const h of s.set) if (master.set.has(h)) shared++;
       if (shared === 0) continue;
       const similarity = jaccard(shared, s.set.size, master.set.size);
-      pairs.push({ question: s.question, a: s, b: master, similarity, shared, flag: similarity >= masterFlag ? "copied from the master" : "" });
+      pairs.push({ question: s.question, a: s, b: master, similarity, shared, sets: [s.set, master.set], flag: similarity >= masterFlag ? "copied from the master" : "" });
     }
   }
   const postings = new Map<number, number[]>();
   students.forEach((s, i) => {
     for (const h of s.set) {
+      if (master?.set.has(h)) continue;
       const list = postings.get(h);
       if (list) list.push(i);
       else postings.set(h, [i]);
     }
   });
   const cap = Math.max(commonMin, Math.ceil(commonShare * students.length));
-  const sizes = students.map((s) => s.set.size);
+  const counted = students.map(() => new Set<number>());
   for (const [h, list] of postings) {
-    if (list.length <= cap) continue;
-    postings.delete(h);
-    for (const i of list) sizes[i]--;
+    if (list.length > cap) postings.delete(h);
+    else for (const i of list) counted[i].add(h);
   }
   const n = students.length;
   const counts = new Map<number, number>();
@@ -113,20 +120,26 @@ export function comparePairs(students: Participant[], master: Participant | null
   for (const [key, shared] of counts) {
     const i = Math.floor(key / n);
     const j = key % n;
-    pairs.push({ question: students[i].question, a: students[i], b: students[j], similarity: jaccard(shared, sizes[i], sizes[j]), shared, flag: "" });
+    pairs.push({ question: students[i].question, a: students[i], b: students[j], similarity: jaccard(shared, counted[i].size, counted[j].size), shared,
+      sets: [counted[i], counted[j]], flag: "" });
   }
   pairs.sort(byRank);
   return { pairs, scored: counts.size + (master ? students.length : 0) };
 }
 
+/** The fingerprints a pair counts as shared. */
+export function sharedFingerprints(p: PairScore): Set<number> {
+  return new Set([...p.sets[0]].filter((h) => p.sets[1].has(h)));
+}
+
 /**
- * The character ranges of `p.text` covered by fingerprints it shares with `other` (merged,
- * sorted): the runs a side-by-side page highlights.
+ * The character ranges of `p.text` covered by the fingerprints in `shared` (merged, sorted):
+ * the runs a side-by-side page highlights.
  */
-export function matchedRanges(p: Participant, other: Participant, k = K): [number, number][] {
+export function matchedRanges(p: Participant, shared: Set<number>, k = K): [number, number][] {
   const ranges: [number, number][] = [];
   for (const f of p.prints) {
-    if (!other.set.has(f.hash)) continue;
+    if (!shared.has(f.hash)) continue;
     const last = Math.min(f.first + k - 1, p.tokens.length - 1);
     ranges.push([p.tokens[f.first].start, p.tokens[last].end]);
   }

@@ -7,7 +7,7 @@
 import { stringify } from "csv-stringify/sync";
 import * as fs from "fs";
 import * as path from "path";
-import { matchedRanges, MASTER, type PairScore, type Participant } from "./compare";
+import { matchedRanges, MASTER, sharedFingerprints, type PairScore, type Participant } from "./compare";
 import type { SimilarityResult } from "./analyze";
 import { K, W } from "./winnow";
 
@@ -23,8 +23,8 @@ const CSV_COLUMNS = ["similarity", "student_a", "student_b", "question", "shared
   "containment_a", "containment_b", "flag", "page"];
 
 function csvRow(p: PairScore, pages: Map<PairScore, string>): (string | number)[] {
-  return [p.similarity.toFixed(4), p.a.student, p.b.student, p.question, p.shared, p.a.set.size, p.b.set.size,
-    (p.shared / p.a.set.size).toFixed(4), (p.shared / p.b.set.size).toFixed(4), p.flag, pages.get(p) ?? ""];
+  return [p.similarity.toFixed(4), p.a.student, p.b.student, p.question, p.shared, p.sets[0].size, p.sets[1].size,
+    (p.shared / p.sets[0].size).toFixed(4), (p.shared / p.sets[1].size).toFixed(4), p.flag, pages.get(p) ?? ""];
 }
 
 /** The CSV of all scored pairs (pairs sharing no fingerprint are left out: their similarity is 0). */
@@ -44,8 +44,8 @@ function writePairsCsv(file: string, pairs: PairScore[], pages: Map<PairScore, s
 }
 
 /** The text of a participant with its shared runs in <mark>, escaped. */
-function highlighted(p: Participant, other: Participant): string {
-  const ranges = matchedRanges(p, other);
+function highlighted(p: Participant, shared: Set<number>): string {
+  const ranges = matchedRanges(p, shared);
   let html = "";
   let at = 0;
   ranges.forEach(([s, e], i) => {
@@ -71,12 +71,13 @@ const who = (p: Participant): string => (p.student === MASTER ? "the master's so
 /** The side-by-side page of one pair. */
 export function pairHtml(p: PairScore): string {
   const title = `${who(p.a)} and ${who(p.b)}: ${p.question}`;
+  const shared = sharedFingerprints(p);
   return page(title, `<h1>${esc(title)}</h1>` +
-    `<p>Similarity <span class="score">${p.similarity.toFixed(3)}</span> (${p.shared} shared fingerprints of ${p.a.set.size} and ${p.b.set.size})` +
+    `<p>Similarity <span class="score">${p.similarity.toFixed(3)}</span> (${p.shared} shared fingerprints of ${p.sets[0].size} and ${p.sets[1].size})` +
     `${p.flag ? ` <span class="flag">${esc(p.flag)}</span>` : ""}. Highlighted: runs of at least ${K} tokens the two share ` +
-    `(identifiers and literals normalised; given code and the stub removed).</p>` +
-    `<div class="side"><div><h2>${esc(who(p.a))}</h2><pre>${highlighted(p.a, p.b)}</pre></div>` +
-    `<div><h2>${esc(who(p.b))}</h2><pre>${highlighted(p.b, p.a)}</pre></div></div>`);
+    `(identifiers and literals normalised; given code and the stub removed${p.b.student === MASTER ? "" : "; the master's solution and code most of the class shares do not count"}).</p>` +
+    `<div class="side"><div><h2>${esc(who(p.a))}</h2><pre>${highlighted(p.a, shared)}</pre></div>` +
+    `<div><h2>${esc(who(p.b))}</h2><pre>${highlighted(p.b, shared)}</pre></div></div>`);
 }
 
 /** Writes the CSV, the top pages and their index into `outDir`; returns the files written. */

@@ -5,7 +5,7 @@
 import { expect } from "chai";
 import * as fs from "fs";
 import * as path from "path";
-import { comparePairs, matchedRanges, MASTER, participant, type Participant } from "../../grader/similarity/compare";
+import { comparePairs, matchedRanges, MASTER, participant, sharedFingerprints, type PairScore, type Participant } from "../../grader/similarity/compare";
 import { solutionCells, writtenByQuestion } from "../../grader/similarity/regions";
 import { pairHtml, pairsCsv } from "../../grader/similarity/report";
 import { tokenize } from "../../grader/similarity/tokens";
@@ -137,9 +137,31 @@ describe("similarity: scores", () => {
     const copier = pairs.find((x) => x.a.student === "copier" && x.b === master);
     expect(copier?.flag).to.equal("copied from the master");
     expect(pairs.find((x) => x.a.student === "honest" && x.b === master)?.flag ?? "").to.equal("");
-    const ranges = matchedRanges(copier?.a as Participant, master);
+    const ranges = matchedRanges(copier?.a as Participant, sharedFingerprints(copier as PairScore));
     expect(ranges.length).to.be.greaterThan(0);
     expect(SOFTMAX_RENAMED.slice(ranges[0][0], ranges[0][1])).to.match(/\S/);
+  });
+});
+
+describe("similarity: the master as base code", () => {
+  it("reports two students who both pasted the master's solution as master copies, not as a pair", () => {
+    const master = p(MASTER, SOFTMAX);
+    const { pairs } = comparePairs([p("x", SOFTMAX_RENAMED), p("y", SOFTMAX)], master);
+    expect(pairs.map((x) => `${x.a.student} ${x.b.student} ${x.flag}`).sort()).to.deep.equal(["x (master) copied from the master", "y (master) copied from the master"]);
+  });
+
+  it("still pairs two students on what they wrote beyond the master's code", () => {
+    const extra = `
+function clip(values: number[], lo: number, hi: number): number[] {
+  const out: number[] = [];
+  for (const v of values) out.push(v < lo ? lo : v > hi ? hi : v);
+  return out;
+}`;
+    const master = p(MASTER, SOFTMAX);
+    const { pairs } = comparePairs([p("x", SOFTMAX + extra), p("y", SOFTMAX_RENAMED + extra.replace(/values/g, "arr")), p("z", SOFTMAX_INDEPENDENT)], master);
+    const xy = pairs.find((x) => x.a.student === "x" && x.b.student === "y");
+    expect(xy?.similarity).to.be.at.least(0.9);
+    expect(xy?.sets[0].size).to.be.lessThan((pairs.find((x) => x.a.student === "x" && x.b === master)?.sets[0].size ?? 0));
   });
 });
 
