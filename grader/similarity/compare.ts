@@ -133,22 +133,25 @@ export function sharedFingerprints(p: PairScore): Set<number> {
 }
 
 /**
- * The character ranges of `p.text` covered by the fingerprints in `shared` (merged, sorted):
- * the runs a side-by-side page highlights.
+ * The character ranges of `p.text` covered by the fingerprints in `shared` (merged, sorted),
+ * each with the smallest fingerprint it holds: the same run on the other side has the same
+ * one, so a page can give both the same colour.
  */
-export function matchedRanges(p: Participant, shared: Set<number>, k = K): [number, number][] {
-  const ranges: [number, number][] = [];
+export function matchedRanges(p: Participant, shared: Set<number>, k = K): [number, number, number][] {
+  const ranges: [number, number, number][] = [];
   for (const f of p.prints) {
     if (!shared.has(f.hash)) continue;
     const last = Math.min(f.first + k - 1, p.tokens.length - 1);
-    ranges.push([p.tokens[f.first].start, p.tokens[last].end]);
+    ranges.push([p.tokens[f.first].start, p.tokens[last].end, f.hash]);
   }
   ranges.sort((a, b) => a[0] - b[0]);
-  const merged: [number, number][] = [];
+  const merged: [number, number, number][] = [];
   for (const r of ranges) {
     const top = merged[merged.length - 1];
-    if (top && r[0] <= top[1]) top[1] = Math.max(top[1], r[1]);
-    else merged.push([r[0], r[1]]);
+    if (top && r[0] <= top[1]) {
+      top[1] = Math.max(top[1], r[1]);
+      top[2] = Math.min(top[2], r[2]);
+    } else merged.push([r[0], r[1], r[2]]);
   }
   return merged;
 }

@@ -48,8 +48,8 @@ function highlighted(p: Participant, shared: Set<number>): string {
   const ranges = matchedRanges(p, shared);
   let html = "";
   let at = 0;
-  ranges.forEach(([s, e], i) => {
-    html += esc(p.text.slice(at, s)) + `<mark class="m${i % 4}">${esc(p.text.slice(s, e))}</mark>`;
+  ranges.forEach(([s, e, key]) => {
+    html += esc(p.text.slice(at, s)) + `<mark class="m${key % 4}">${esc(p.text.slice(s, e))}</mark>`;
     at = e;
   });
   return html + esc(p.text.slice(at));

@@ -203,6 +203,14 @@ describe("similarity: report files", () => {
     expect(html).to.include("<mark");
   });
 
+  it("gives a shared run the same colour on both sides, whatever order the functions are in", () => {
+    const { pairs } = comparePairs([p("a", SOFTMAX), p("b", SOFTMAX_RENAMED)], null);
+    const [left, right] = pairHtml(pairs[0]).split("<h2>").slice(1);
+    const colours = (html: string): string[] => [...html.matchAll(/<mark class="(m\d)">/g)].map((m) => m[1]).sort();
+    expect(colours(left).length).to.be.greaterThan(1);
+    expect(colours(left)).to.deep.equal(colours(right));
+  });
+
   it("writes a CSV a spreadsheet reads back, quotes and all", () => {
     const { pairs } = comparePairs([p('o"neil,jr', SOFTMAX), p("b", SOFTMAX_RENAMED)], null);
     const rows = parseCsv(pairsCsv(pairs, new Map()));
