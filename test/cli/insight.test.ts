@@ -235,7 +235,7 @@ describe("insight: similarity and class statistics on a graded class", function 
       }
     });
 
-    it("says clearly when the gradebook does not exist", () => {
+    it("says clearly when the gradebook does not exist or an option is out of range", () => {
       const r = grader(["similarity", "-g", path.join(c.dir, "nope.sqlite"), ...ASSIGNMENT]);
       expect(r.code).to.equal(1);
       expect(r.err).to.include("gradebook not found");
@@ -243,6 +243,9 @@ describe("insight: similarity and class statistics on a graded class", function 
       expect(s.code).to.equal(1);
       expect(s.err).to.include("gradebook not found");
       expect(fs.existsSync(path.join(c.dir, "nope.sqlite"))).to.equal(false);
+      const bad = grader(["similarity", "-g", c.gradebook, "--min", "2", ...ASSIGNMENT]);
+      expect(bad.code).to.equal(2);
+      expect(bad.err).to.include("must be a number from 0 to 1");
     });
   });
 });
