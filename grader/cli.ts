@@ -28,6 +28,8 @@ const COMMANDS: [string, string][] = [
   ["commands/bonus", "registerBonusCommand"],
   ["commands/gradescope-run", "registerGradescopeRunCommand"],
   ["commands/gradescope-prepare", "registerGradescopePrepareCommand"],
+  ["commands/similarity", "registerSimilarityCommand"],
+  ["commands/stats", "registerStatsCommand"],
 ];
 
 export const EXIT = { ok: 0, error: 1, usage: 2, attention: 3 } as const;

@@ -15,9 +15,11 @@ import { buildGradescopeZip } from "../export/gradescope";
 import { summarizeAll } from "../export/summary";
 import { importManualCsv, writeWrittenPages } from "../export/written";
 import { Gradebook } from "../gradebook";
+import { writeStatsExport } from "../stats/report";
+import { classStats } from "../stats/stats";
 import { KIT_ROOT, kitVersion } from "../version";
 
-const WHAT = ["csv", "feedback", "written", "manual-import", "gradescope", "all"];
+const WHAT = ["csv", "feedback", "written", "manual-import", "gradescope", "all", "stats"];
 
 interface ExportOptions {
   gradebook: string;
@@ -45,6 +47,8 @@ export function runExport(what: string, file: string | undefined, o: ExportOptio
       process.stdout.write(`imported ${n} manual grade(s) from ${file}\n`);
       return [];
     }
+    // insight (issue 20): class statistics, from the gradebook alone
+    if (what === "stats") return writeStatsExport(classStats(gb), path.join(o.out, "stats"), `${course.assignment}: class statistics`);
     const specs = loadAssignment(o.specs);
     const notebooks = specs.map((s) => ({ notebook: s.notebook, max: maxScore(s) }));
     const summaries = summarizeAll(gb, notebooks);
@@ -70,7 +74,7 @@ export function runExport(what: string, file: string | undefined, o: ExportOptio
 export function registerExportCommand(program: Command): void {
   program
     .command("export")
-    .description("export the gradebook: csv | feedback | written | manual-import FILE | gradescope | all")
+    .description("export the gradebook: csv | feedback | written | manual-import FILE | gradescope | all | stats")
     .argument("<what>", WHAT.join(" | "))
     .argument("[file]", "the CSV to import (manual-import)")
     .option("-g, --gradebook <file>", "SQLite gradebook", "gradebook.sqlite")
@@ -81,7 +85,8 @@ export function registerExportCommand(program: Command): void {
     .addHelpText("after", `
 Files: <out>/grades.csv, <out>/feedback/<student>.html, <out>/written/<cell id>.html and
 <out>/written/manual-points.csv (fill in points and comments, then export manual-import it),
-<out>/gradescope-autograder.zip (upload as the assignment's autograder on Gradescope).`)
+<out>/gradescope-autograder.zip (upload as the assignment's autograder on Gradescope),
+<out>/stats/stats.html, stats.csv and probes.csv (class statistics per question).`)
     .action((what: string, file: string | undefined, opts: ExportOptions) => {
       const files = runExport(what, file, opts);
       for (const f of files) process.stdout.write(`${f}\n`);

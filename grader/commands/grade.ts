@@ -19,6 +19,7 @@ import { checkTimesIds, readTimesFile, settleSubmissionTime, type GivenTime } fr
 import { TERM_WORKFLOW } from "../term-workflow";
 import { defaultWorkers, Outcome, PoolJob, runPool } from "../pool";
 import { ProgressBar, ProgressCounts } from "../progress-bar";
+import { captureSolutionCells } from "../similarity/store";
 import { failedRun, runFromCore } from "../run-result";
 import { KIT_ROOT, kitVersion } from "../version";
 
@@ -164,6 +165,8 @@ export async function gradeFolder(o: GradeFolderOptions): Promise<GradeSummary> 
       for (const nb of notebooks) {
         const p = unpacked.notebooks[nb];
         if (p) gb.setWritten(id, nb, readWritten(p, written.get(nb) ?? []));
+        // insight (issue 20): the student's solution cells, kept for the similarity report
+        if (p) captureSolutionCells(gb.db, id, nb, p, path.join(mastersDir, nb));
       }
       for (const nb of todo) {
         if (unpacked.notebooks[nb]) gb.enqueue(id, nb);

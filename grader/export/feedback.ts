@@ -9,6 +9,7 @@ import * as path from "path";
 import { Gradebook, ProbeRecord } from "../gradebook";
 import { bonusFeedbackSection } from "../gradebook-bonus";
 import type { StudentSummary } from "./summary";
+import { classMedians } from "../stats/stats";
 
 /** Escapes text for HTML. */
 export function esc(text: unknown): string {
@@ -50,9 +51,15 @@ function probeRows(probes: ProbeRecord[]): string {
 
 /** How each source of a submission time reads on the page (grader/submission-times.ts). */
 const TIME_SOURCES: Record<string, string> = { "times-file": "time from the course's submission records", "first-seen": "when the grader first received it" };
+// insight (issue 20): each question's score beside the class median (grader/stats/stats.ts)
+function classMedianCell(medians: Map<string, number>, questionId: string): string {
+  const m = medians.get(questionId);
+  return `<td class="median">${m === undefined ? "" : Math.round(m * 100) / 100}</td>`;
+}
 
 /** The feedback page of one student. */
 export function feedbackHtml(gb: Gradebook, s: StudentSummary, assignment: string): string {
+  const medians = classMedians(gb.db);
   let body = `<h1>${esc(assignment)}: feedback for ${esc(s.student)}</h1>`;
   body += `<p class="total">Score: <b>${s.final}</b> / ${s.max}`;
   if (s.penalty > 0) body += ` (before the late penalty: ${Math.round((s.auto + s.manualTotal) * 100) / 100}; ${s.lateDays} day(s) late, −${Math.round(s.penalty * 100)}%)`;
@@ -72,9 +79,10 @@ export function feedbackHtml(gb: Gradebook, s: StudentSummary, assignment: strin
       if (nb.status !== "graded") body += `<p class="reason">${esc(nb.reason ?? nb.status)}</p>`;
       if (run?.log) body += `<details${nb.status !== "graded" ? " open" : ""}><summary>log of the run</summary><pre>${esc(tailLog(run.log))}</pre></details>`;
     }
-    body += `<table class="questions"><tr><th>question</th><th>points</th><th>result</th></tr>`;
+    body += `<table class="questions"><tr><th>question</th><th>points</th><th>class median</th><th>result</th></tr>`;
     for (const q of gb.questions(nb.runId)) {
       body += `<tr id="q-${esc(q.id)}"><td><b>${esc(q.title)}</b> <code>${esc(q.id)}</code></td><td>${q.score} / ${q.points}</td>` +
+        classMedianCell(medians, q.id) +
         `<td><span class="${esc(q.status)}">${esc(q.status)}</span>`;
       if (q.status !== "passed") {
         if (q.message) body += `<br>${esc(q.message)}`;
