@@ -3,5 +3,5 @@
  * submission does in its child process (patching Math, prototypes, JSON) can reach it.
  * The rules are shared with the notebook's `check()` (src/check.ts).
  */
-export { compareValues } from "../src/check";
-export type { CompareRule, Verdict } from "../src/check";
+export { compareValues, displayValue } from "../src/check";
+export type { CompareRule, Verdict, Tolerance } from "../src/check";
