@@ -10,6 +10,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { specFromChecks } from "../expected";
 import { gradeNotebook, kitRoot, type NotebookResult } from "../grade";
+import { failedCellNotes, hiddenLine, studentQuestionView } from "../export/student-view";
 import { loadSpecs, specForNotebook } from "../spec-loader";
 import type { NotebookSpec } from "../spec";
 import type { ChecksFile } from "../../src/check";
@@ -55,13 +56,16 @@ function pad(text: string, width: number): string {
 export function formatResult(r: NotebookResult): string {
   const lines = [`${r.notebook}: ${r.score}/${r.maxScore} on the public checks${r.status === "graded" ? "" : ` (${r.status}: ${r.reason})`}`];
   const width = Math.max(8, ...r.questions.map((q) => q.id.length));
-  for (const q of r.questions) {
+  // What a student reads goes through the student view, like every other export.
+  for (const q of r.questions.map(studentQuestionView)) {
     const mark = q.status === "passed" ? "✓" : "✗";
-    lines.push(`  ${mark} ${pad(q.id, width)} ${pad(`${q.score}/${q.points}`, 9)} ${pad(q.status, 8)} ${q.message ?? ""}`.trimEnd());
-    if (q.status !== "passed") lines.push(`      hint: ${q.hint}`);
+    lines.push(`  ${mark} ${pad(q.id, width)} ${pad(`${q.score}/${q.points}`, 9)} ${pad(q.status, 8)} ${q.summary ?? ""}`.trimEnd());
+    const hidden = hiddenLine(q);
+    if (hidden) lines.push(`      ${hidden}`);
+    if (q.hint) lines.push(`      hint: ${q.hint}`);
   }
-  const failedCells = r.cells.filter((c) => !c.ok);
-  for (const c of failedCells) lines.push(`  cell ${c.id} failed: ${(c.error ?? "").split("\n")[0]}`);
+  // Every cell that raised is named: the check ran the cells after it, Jupyter's Run All would not.
+  for (const note of failedCellNotes(r.cells)) lines.push(`  ${note}`);
   for (const n of r.notes ?? []) lines.push(`  note: ${n}`);
   return lines.join("\n");
 }
