@@ -8,6 +8,10 @@
  */
 import * as fs from "fs";
 import * as path from "path";
+import { raisedCellLines, watchCellErrors } from "./cell-errors";
+
+// From the first import of nnkit on, the kernel's cells that raise are recorded for check().
+watchCellErrors();
 
 /** Plain data: what probe inputs and results become after tensors and typed arrays are converted. */
 export type PlainValue = number | string | boolean | null | PlainValue[] | { [key: string]: PlainValue };
@@ -563,7 +567,10 @@ function outcomeOf(run: () => unknown): ProbeOutcome {
 /**
  * Checks your solution of one exercise, e.g. `check("sigmoid")`: runs that question's public
  * probes on the functions you defined above and prints ✓/✗ per probe, with the hint and the
- * first mismatch (input, expected, got). The grader also runs hidden probes.
+ * first mismatch (input, expected, got). The grader also runs hidden probes. First it names
+ * every cell that raised in this kernel session and has not run cleanly since ("cell <id>
+ * raised <error>; in Jupyter, Run All stops here"): the grader runs the cells after it, Jupyter's
+ * Run All does not.
  */
 export function check(questionId: string): void {
   if (process.env.NNKIT_GRADER === "1") {
@@ -571,6 +578,9 @@ export function check(questionId: string): void {
     console.log(`check("${questionId}"): skipped while grading`);
     return;
   }
+  watchCellErrors();
+  // Cells that raised (and have not run cleanly since): Run All would never get this far.
+  for (const line of raisedCellLines()) console.log(`⚠ ${line}`);
   const dir = findChecksDir();
   if (!dir) {
     console.log(`✗ no checks/ folder found above ${process.cwd()}: run ./setup.sh in the kit first.`);

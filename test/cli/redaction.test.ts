@@ -112,7 +112,8 @@ describe("redaction: no hidden probe reaches anything a student sees (15.2, 15.5
 
   before(async () => {
     fs.mkdirSync(subs);
-    const logArgs = 'function elementwise(x: any, f: any): any {\n  process.stderr.write("ARGS " + JSON.stringify(x) + "\\n");\n  return Array.isArray(x) ? x.map((v: any) => elementwise(v, f)) : f(x);\n}';
+    // writes straight to fd 2, past the runner's capture of console and process.stderr
+    const logArgs = 'import * as fs from "fs";\nfunction elementwise(x: any, f: any): any {\n  fs.writeSync(2, "ARGS " + JSON.stringify(x) + "\\n");\n  return Array.isArray(x) ? x.map((v: any) => elementwise(v, f)) : f(x);\n}';
     const subsByStudent: Record<string, Record<string, string>> = {
       // fails hidden probes of tanh, leaky-relu and softmax; prints every probe argument to stderr; one cell raises
       alpha: {
