@@ -70,6 +70,19 @@ export function formatResult(r: NotebookResult): string {
   return lines.join("\n");
 }
 
+/** What `check --json` prints of a result: the same student view as every other export, and the failed cells' notes. */
+export function studentResult(r: NotebookResult): Record<string, unknown> {
+  return {
+    notebook: r.notebook,
+    status: r.status,
+    ...(r.reason !== undefined ? { reason: r.reason } : {}),
+    score: r.score,
+    maxScore: r.maxScore,
+    questions: r.questions.map(studentQuestionView),
+    failedCells: failedCellNotes(r.cells),
+  };
+}
+
 /** Runs the public checks on the given notebooks (default: every notebook of notebooks/ with a spec); returns the exit code. */
 export async function runCheck(files: string[], opts: CheckOptions = {}): Promise<number> {
   const out = opts.out ?? ((t: string) => process.stdout.write(t + "\n"));
@@ -92,7 +105,7 @@ export async function runCheck(files: string[], opts: CheckOptions = {}): Promis
     results.push(result);
     if (!opts.json) out(formatResult(result));
   }
-  if (opts.json) out(JSON.stringify(results, null, 1));
+  if (opts.json) out(JSON.stringify(results.map(studentResult), null, 1));
   const perfect = results.every((r) => r.status === "graded" && r.questions.every((q) => q.status === "passed"));
   return perfect ? 0 : 3;
 }
@@ -103,7 +116,7 @@ export function registerCheckCommand(program: Command): void {
     .command("check")
     .description("run the public checks on your notebooks, sandboxed like the real grader (exit 0: all passed, 3: some failed)")
     .argument("[notebooks...]", "notebooks to check (default: all of notebooks/)")
-    .option("--json", "print the results as JSON")
+    .option("--json", "print the results as JSON (per question: what the feedback shows)")
     .action(async (notebooks: string[], options: { json?: boolean }) => {
       process.exitCode = await runCheck(notebooks, { json: options.json });
     });

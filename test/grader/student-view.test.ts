@@ -4,6 +4,7 @@
  * older graders whose question messages named a hidden probe's values.
  */
 import { expect } from "chai";
+import { studentResult } from "../../grader/commands/check";
 import { failedCellNotes, questionComment, studentLog, studentQuestionView, type QuestionLike } from "../../grader/export/student-view";
 
 const SECRET = "52.5625";
@@ -76,5 +77,16 @@ describe("student view of a question", () => {
       "cell slow: the cell did not finish within 30000 ms (endless loop?); in Jupyter, Run All stops here until you interrupt the kernel",
       "cell later was not run: the process ended unexpectedly (signal SIGKILL)",
     ]);
+  });
+
+  it("is what npm run check --json prints", () => {
+    const r = studentResult({
+      notebook: "01_tiny.ipynb", status: "graded", score: 1, maxScore: 2, log: `── process output\nARGS ${SECRET}`, seconds: 1, masterHash: "m",
+      cells: [{ id: "boom", ok: false, error: "Error: boom" }],
+      questions: [{ ...oldRecord, status: "partial", probes: oldRecord.probes.map((p, index) => ({ ...p, index, expr: p.expr })) }],
+    } as Parameters<typeof studentResult>[0]);
+    expect(JSON.stringify(r)).to.not.include(SECRET);
+    expect(r.failedCells).to.deep.equal(["cell boom raised Error: boom; in Jupyter, Run All stops here"]);
+    expect(Object.keys(r)).to.deep.equal(["notebook", "status", "score", "maxScore", "questions", "failedCells"]);
   });
 });
