@@ -10,7 +10,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { specFromChecks } from "../expected";
 import { gradeNotebook, kitRoot, type NotebookResult } from "../grade";
-import { failedCellNotes, hiddenLine, studentQuestionView } from "../export/student-view";
+import { failedCellNotes, hiddenLine, studentQuestionView, studentReason } from "../export/student-view";
 import { loadSpecs, specForNotebook } from "../spec-loader";
 import type { NotebookSpec } from "../spec";
 import type { ChecksFile } from "../../src/check";
@@ -54,7 +54,7 @@ function pad(text: string, width: number): string {
 
 /** A per-question table of one result, as printed by `npm run check`. */
 export function formatResult(r: NotebookResult): string {
-  const lines = [`${r.notebook}: ${r.score}/${r.maxScore} on the public checks${r.status === "graded" ? "" : ` (${r.status}: ${r.reason})`}`];
+  const lines = [`${r.notebook}: ${r.score}/${r.maxScore} on the public checks${r.status === "graded" ? "" : ` (${r.status}: ${studentReason(r.reason)})`}`];
   const width = Math.max(8, ...r.questions.map((q) => q.id.length));
   // What a student reads goes through the student view, like every other export.
   for (const q of r.questions.map(studentQuestionView)) {
@@ -75,7 +75,7 @@ export function studentResult(r: NotebookResult): Record<string, unknown> {
   return {
     notebook: r.notebook,
     status: r.status,
-    ...(r.reason !== undefined ? { reason: r.reason } : {}),
+    ...(r.reason !== undefined ? { reason: studentReason(r.reason) } : {}),
     score: r.score,
     maxScore: r.maxScore,
     questions: r.questions.map(studentQuestionView),

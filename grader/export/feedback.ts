@@ -7,7 +7,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import type { Gradebook } from "../gradebook";
-import { failedCellNotes, hiddenLine, studentLog, studentQuestionView, type StudentQuestionView } from "./student-view";
+import { failedCellNotes, hiddenLine, studentLog, studentQuestionView, studentReason, type StudentQuestionView } from "./student-view";
 import type { StudentSummary } from "./summary";
 
 /** Escapes text for HTML. */
@@ -68,7 +68,7 @@ export function feedbackHtml(gb: Gradebook, s: StudentSummary, assignment: strin
     }
     if (nb.status !== "graded" || failedCells.length) {
       const run = gb.currentRuns(s.student).find((r) => r.id === nb.runId);
-      if (nb.status !== "graded") body += `<p class="reason">${esc(nb.reason ?? nb.status)}</p>`;
+      if (nb.status !== "graded") body += `<p class="reason">${esc(studentReason(nb.reason ?? undefined) ?? nb.status)}</p>`;
       const log = run?.log ? studentLog(run.log) : "";
       if (log.trim()) body += `<details${nb.status !== "graded" ? " open" : ""}><summary>log of the run</summary><pre>${esc(tailLog(log))}</pre></details>`;
     }

@@ -10,7 +10,7 @@ import * as fs from "fs";
 import * as path from "path";
 import type { RunInput } from "../gradebook";
 import { shortJson } from "./feedback";
-import { failedCellNotes, hiddenLine, studentLog, studentQuestionView } from "./student-view";
+import { failedCellNotes, hiddenLine, studentLog, studentQuestionView, studentReason } from "./student-view";
 
 /** One test of Gradescope's results.json. */
 export interface GradescopeTest {
@@ -56,7 +56,10 @@ export function gradescopeResults(runs: { notebook: string; run: RunInput }[], s
   runs.forEach(({ notebook, run }, i) => {
     const stem = notebook.replace(/\.ipynb$/, "");
     const cellNotes = failedCellNotes(run.cells ?? []);
-    if (run.status !== "graded") notes.push(`${notebook}: ${run.status}${run.reason ? ` (${run.reason})` : ""}\n${studentLog(run.log).slice(-4000)}`);
+    const reason = studentReason(run.reason);
+    // A kit error's log can hold what the master's run printed: only the reason is shown then.
+    const log = reason === run.reason ? studentLog(run.log).slice(-4000) : "";
+    if (run.status !== "graded") notes.push(`${notebook}: ${run.status}${reason ? ` (${reason})` : ""}\n${log}`);
     if (cellNotes.length) notes.push(`${notebook}:\n${cellNotes.join("\n")}`);
     run.questions.forEach((q, j) => {
       tests.push({

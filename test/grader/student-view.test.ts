@@ -5,7 +5,7 @@
  */
 import { expect } from "chai";
 import { studentResult } from "../../grader/commands/check";
-import { failedCellNotes, questionComment, studentLog, studentQuestionView, type QuestionLike } from "../../grader/export/student-view";
+import { failedCellNotes, questionComment, studentReason, studentLog, studentQuestionView, type QuestionLike } from "../../grader/export/student-view";
 
 const SECRET = "52.5625";
 
@@ -88,5 +88,14 @@ describe("student view of a question", () => {
     expect(JSON.stringify(r)).to.not.include(SECRET);
     expect(r.failedCells).to.deep.equal(["cell boom raised Error: boom; in Jupyter, Run All stops here"]);
     expect(Object.keys(r)).to.deep.equal(["notebook", "status", "score", "maxScore", "questions", "failedCells"]);
+  });
+
+  it("shows only the kind of a kit error, which can name a hidden probe", () => {
+    const kit = "master 01_activations.ipynb: probe 3 of softmax (softmax([-1000, -1001, -999])) threw RangeError";
+    expect(studentReason(kit)).to.match(/^the grader's reference for this notebook could not be computed/);
+    expect(studentReason(`not graded: ${kit}`)).to.not.include("softmax(");
+    const q: QuestionLike = { ...oldRecord, status: "error", score: 0, message: kit, probes: oldRecord.probes.map((p) => ({ ...p, passed: false, message: kit })) };
+    expect(JSON.stringify(studentQuestionView(q))).to.not.include("-1001");
+    expect(studentReason("the notebook did not finish within 180000 ms")).to.equal("the notebook did not finish within 180000 ms");
   });
 });
