@@ -10,7 +10,7 @@ import * as fs from "fs";
 import * as path from "path";
 
 /** The files bundled into the child, relative to the kit root (the first one is the entry). */
-const MODULES = ["grader/child/runner.ts", "grader/child/loader.ts", "src/check.ts"];
+const MODULES = ["grader/child/runner.ts", "grader/child/loader.ts", "src/check.ts", "src/cell-errors.ts"];
 
 export interface RunnerProgram {
   /** The bundled JavaScript (runnable with `node -e`). */

@@ -25,6 +25,8 @@ export interface RefProbe {
   label?: string;
   inputs: Record<string, EncodedInput>;
   expected: ProbeOutcome;
+  /** The probe's own comparator, when it is not judged by its question's. */
+  compare?: Comparator;
 }
 
 export interface RefQuestion {
@@ -103,6 +105,7 @@ function preparedQuestions(spec: NotebookSpec): PreparedQuestion[] {
         js: compileProbe(p.expr, `question ${q.id}, probe ${i + 1}`),
         label: p.label,
         inputs: generateInputs(p.inputs, p.seed ?? i + 1),
+        ...(p.compare ? { compare: p.compare } : {}),
       })),
     };
   });
@@ -235,7 +238,7 @@ export function checksFromReference(ref: Reference, spec: NotebookSpec): ChecksF
       hiddenProbes: q.probes.filter((p) => p.hidden).length,
       probes: q.probes
         .filter((p) => !p.hidden)
-        .map((p) => ({ index: p.index, expr: p.expr, js: p.js, label: p.label, inputs: p.inputs, expected: encodeOutcome(p.expected) })),
+        .map((p) => ({ index: p.index, expr: p.expr, js: p.js, label: p.label, inputs: p.inputs, expected: encodeOutcome(p.expected), ...(p.compare ? { compare: p.compare } : {}) })),
     })),
   };
 }
@@ -254,7 +257,7 @@ export function referenceFromChecks(checks: ChecksFile): Reference {
       requires: q.requires,
       compare: q.compare,
       hint: q.hint,
-      probes: q.probes.map((p) => ({ index: p.index, hidden: false, expr: p.expr, js: p.js, label: p.label, inputs: p.inputs, expected: decodeOutcome(p.expected) })),
+      probes: q.probes.map((p) => ({ index: p.index, hidden: false, expr: p.expr, js: p.js, label: p.label, inputs: p.inputs, expected: decodeOutcome(p.expected), ...(p.compare ? { compare: p.compare } : {}) })),
     })),
   };
 }
@@ -273,7 +276,7 @@ export function specFromChecks(checks: ChecksFile): NotebookSpec {
       requires: q.requires,
       compare: q.compare,
       hint: q.hint,
-      probes: q.probes.map((p) => ({ expr: p.expr, label: p.label })),
+      probes: q.probes.map((p) => ({ expr: p.expr, label: p.label, ...(p.compare ? { compare: p.compare } : {}) })),
     })),
   };
 }

@@ -2,7 +2,7 @@
  * Scores questions from plain data, in the trusted parent: the student's probe outcomes
  * against the reference's, with the question's comparator. Partial credit per probe.
  */
-import { compareValues } from "./compare";
+import { compareValues, displayValue } from "./compare";
 import type { ProbeOutcome, PlainValue } from "./plain";
 import { decodePlain } from "./plain";
 import type { RefQuestion } from "./expected";
@@ -70,12 +70,14 @@ export function judgeQuestion(q: RefQuestion, run: RunResult): QuestionResult {
       const cell = run.cells.find((c) => c.id === cellId);
       got = !cell ? { ok: false, error: `cell ${cellId} is missing` } : !cell.ok ? { ok: false, error: `cell ${cellId} failed: ${cell.error}` } : { ok: true, value: cell.stdout };
     } else got = run.outcomes.get(q.id)?.get(p.index) ?? { ok: false, error: "no result" };
-    const verdict = compareValues(p.expected, got, q.compare);
+    // Every verdict is made here, from raw values; a probe may carry its own raw-value rule.
+    const rule = p.compare ?? q.compare;
+    const verdict = compareValues(p.expected, got, rule);
     const result: ProbeResult = { index: p.index, hidden: p.hidden, passed: verdict.passed, expr: p.expr, label: p.label, message: verdict.message };
     if (!p.hidden) {
       result.inputs = publicInputs(q, p.index);
-      if (p.expected.ok) result.expected = p.expected.value;
-      result.got = got.ok ? got.value : { error: got.error };
+      if (p.expected.ok) result.expected = displayValue(p.expected.value, rule);
+      result.got = got.ok ? displayValue(got.value, rule) : { error: got.error };
     }
     return result;
   });
@@ -83,12 +85,20 @@ export function judgeQuestion(q: RefQuestion, run: RunResult): QuestionResult {
   const total = probes.length;
   const score = total === 0 ? 0 : roundScore((q.points * passed) / total);
   if (passed === total) return { ...base, score, status: "passed", probes };
-  const firstFail = probes.find((p) => !p.passed) as ProbeResult;
+  // The question's message names a public failure only: of a hidden probe it says that one
+  // failed, never its expression, inputs, values or error (students read this message).
+  const failures = probes.filter((p) => !p.passed);
+  const firstPublic = failures.find((p) => !p.hidden);
   const errors = probes.filter((p) => !p.passed && p.message?.startsWith("threw "));
-  const where = firstFail.hidden ? "a hidden probe" : firstFail.label ?? firstFail.expr;
   if (passed === 0 && errors.length === total) {
-    const msg = (errors[0].message ?? "").replace(/^threw /, "");
-    return { ...base, score, status: "error", message: /not implemented/.test(msg) ? `not implemented yet (${msg})` : `every probe threw, e.g. ${where}: ${msg}`, probes };
+    const shown = errors.find((p) => !p.hidden);
+    const msg = (shown?.message ?? "").replace(/^threw /, "");
+    const stub = errors.every((p) => /^threw (Error: )?not implemented/.test(p.message ?? ""));
+    const message = stub
+      ? `not implemented yet${shown ? ` (${msg})` : ""}`
+      : shown ? `every probe threw, e.g. ${shown.label ?? shown.expr}: ${msg}` : "every probe threw (hidden probes)";
+    return { ...base, score, status: "error", message, probes };
   }
-  return { ...base, score, status: passed === 0 ? "failed" : "partial", message: `${passed}/${total} probes passed; first failure, ${where}: ${firstFail.message}`, probes };
+  const first = firstPublic ? `${firstPublic.label ?? firstPublic.expr}: ${firstPublic.message}` : "a hidden probe";
+  return { ...base, score, status: passed === 0 ? "failed" : "partial", message: `${passed}/${total} probes passed; first failure, ${first}`, probes };
 }

@@ -40,15 +40,55 @@ export interface Probe {
   hidden?: boolean;
   /** Shown to the student instead of the expression when the probe fails (optional). */
   label?: string;
+  /**
+   * How this probe is judged, when not by its question's comparator: a probe that returns raw
+   * values in parts (a gradient check, two results that must agree, a score with a bar, a call
+   * that must throw) names the raw-value rule that judges them in the grader.
+   */
+  compare?: Comparator;
 }
 
-/** How a probe's result is judged against the master's result for the same probe. */
+/** Numeric tolerances in numpy's allclose sense: |got - expected| <= atol + rtol * |expected|. */
+export interface Tolerance {
+  rtol: number;
+  atol: number;
+}
+
+/**
+ * How a probe's result is judged against the master's result for the same probe. Every verdict
+ * is made in the grader from raw values: a probe never judges itself in the child (a probe
+ * that did, e.g. `worst < max ? 1 : worst`, passed whenever a notebook patched Math.abs).
+ */
 export type Comparator =
   | { kind: "allclose"; rtol?: number; atol?: number } // shapes must match; defaults rtol 1e-5, atol 1e-8 (numpy's)
   | { kind: "exact" } // deep equality of the plain data
   | { kind: "shape" } // only the shape of the result must match
   | { kind: "relerr"; max: number } // CS231n's max |a-b| / max(1e-8, |a|+|b|) <= max, shapes must match
-  | { kind: "output"; cell: string; normalize?: "trim" | "whitespace" }; // stdout of the master cell with this id
+  | { kind: "output"; cell: string; normalize?: "trim" | "whitespace" } // stdout of the master cell with this id
+  /**
+   * A gradient check from raw values: the probe returns `{ analytic, numeric }`, the student's
+   * gradient and the centred difference of the student's own forward function, same structure.
+   * Passes when they agree within CS231n's relative error `max`, and the analytic gradient is
+   * allclose (rtol default 1e-6, atol 1e-10) to the master's analytic gradient. A wrong sign,
+   * a factor of two or a transpose fails both.
+   */
+  | { kind: "gradcheck"; max: number; rtol?: number; atol?: number }
+  /**
+   * Two results that must agree: the probe returns an object with the two `parts` (e.g. the
+   * weights of two builds with the same seed, or a value before and after a call that must not
+   * change it). Passes when the second part is allclose to the first within `within` (default
+   * exactly equal) and each part matches the master's: allclose within `master`, or only the
+   * same structure (array lengths, keys) with "shape".
+   */
+  | { kind: "agree"; parts: [string, string]; within?: Tolerance; master: Tolerance | "shape" }
+  /** A score with a bar: the result is a number of at least `min` (the master's must be too). */
+  | { kind: "atLeast"; min: number }
+  /**
+   * For `resultOrThrows(call)` probes: where the master's call threw (`{ threw: message }`), the
+   * student's must throw too, with any error but the released stub's "not implemented"; where
+   * it returned, the results are compared with `returned` (default exact).
+   */
+  | { kind: "resultOrThrows"; returned?: { kind: "exact" } | { kind: "allclose"; rtol?: number; atol?: number } };
 
 export interface Question {
   /** Unique across the whole assignment, e.g. "sigmoid" or "adam-step". */
@@ -81,10 +121,11 @@ export interface NotebookSpec {
 }
 
 /**
- * A probe expression whose result is the string "throws" when `call` throws, for questions
- * where throwing on bad input is the expected behaviour. The released stub's own
- * "not implemented" error is re-thrown, so an unfinished exercise never earns these points.
+ * A probe expression for questions where throwing on bad input is the expected behaviour: its
+ * result is what `call` returned, or `{ threw: message }` when it threw. It judges nothing
+ * itself: probes using it set `compare: { kind: "resultOrThrows" }`, and the grader decides
+ * (a released stub's "not implemented" error never earns these points).
  */
 export function resultOrThrows(call: string): string {
-  return `(() => { try { return ${call}; } catch (e) { if (e instanceof Error && /^not implemented/.test(e.message)) throw e; return "throws"; } })()`;
+  return `(() => { try { return ${call}; } catch (e) { return { threw: e instanceof Error ? e.message : String(e) }; } })()`;
 }

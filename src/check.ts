@@ -8,9 +8,19 @@
  */
 import * as fs from "fs";
 import * as path from "path";
+import { raisedCellLines, watchCellErrors } from "./cell-errors";
+
+// From the first import of nnkit on, the kernel's cells that raise are recorded for check().
+watchCellErrors();
 
 /** Plain data: what probe inputs and results become after tensors and typed arrays are converted. */
 export type PlainValue = number | string | boolean | null | PlainValue[] | { [key: string]: PlainValue };
+
+/** Numeric tolerances in numpy's allclose sense: |got - expected| <= atol + rtol * |expected|. */
+export interface Tolerance {
+  rtol: number;
+  atol: number;
+}
 
 /** How a probe's result is judged against the reference result (see grader/spec.ts for the fields). */
 export type CompareRule =
@@ -18,7 +28,11 @@ export type CompareRule =
   | { kind: "exact" }
   | { kind: "shape" }
   | { kind: "relerr"; max: number }
-  | { kind: "output"; cell: string; normalize?: "trim" | "whitespace" };
+  | { kind: "output"; cell: string; normalize?: "trim" | "whitespace" }
+  | { kind: "gradcheck"; max: number; rtol?: number; atol?: number }
+  | { kind: "agree"; parts: [string, string]; within?: Tolerance; master: Tolerance | "shape" }
+  | { kind: "atLeast"; min: number }
+  | { kind: "resultOrThrows"; returned?: { kind: "exact" } | { kind: "allclose"; rtol?: number; atol?: number } };
 
 /** The outcome of running one probe: a value, or the message of the error it threw. */
 export type ProbeOutcome = { ok: true; value: PlainValue } | { ok: false; error: string };
@@ -49,6 +63,8 @@ export interface PublicProbe {
   inputs: Record<string, EncodedInput>;
   /** The reference outcome, encoded with `encodePlain`. */
   expected: unknown;
+  /** This probe's own rule, when it is not judged by the question's (e.g. a gradient check). */
+  compare?: CompareRule;
 }
 
 /** One question as the student kit knows it: public probes and their reference values only. */
@@ -302,10 +318,116 @@ function firstDifference(e: PlainValue, g: PlainValue, leaf: (e: number, g: numb
   return e === g ? null : at || "value";
 }
 
+/** The named fields of an object result, or null when the value is not an object holding all of them. */
+function fieldsOf(value: PlainValue, keys: readonly string[]): Record<string, PlainValue> | null {
+  if (value === null || typeof value !== "object" || Array.isArray(value)) return null;
+  for (const k of keys) if (!Object.prototype.hasOwnProperty.call(value, k)) return null;
+  return value;
+}
+
+/** Where two plain values first differ in structure (array lengths, object keys, leaf types), or null. */
+function structureDifference(e: PlainValue, g: PlainValue, at: string): string | null {
+  const here = at || "value";
+  if (Array.isArray(e) || Array.isArray(g)) {
+    if (!Array.isArray(e) || !Array.isArray(g)) return `${here} (${describeShape(g)} instead of ${describeShape(e)})`;
+    if (e.length !== g.length) return `${here} (length ${g.length} instead of ${e.length})`;
+    for (let i = 0; i < e.length; i++) {
+      const d = structureDifference(e[i], g[i], `${at}[${i}]`);
+      if (d !== null) return d;
+    }
+    return null;
+  }
+  if (e !== null && g !== null && typeof e === "object" && typeof g === "object") {
+    const ek = Object.keys(e).sort();
+    const gk = Object.keys(g).sort();
+    if (ek.join("\u0000") !== gk.join("\u0000")) return `${here} (keys ${gk.join(", ")} instead of ${ek.join(", ")})`;
+    for (const k of ek) {
+      const d = structureDifference(e[k], g[k], `${at}.${k}`);
+      if (d !== null) return d;
+    }
+    return null;
+  }
+  return typeof e === typeof g && (e === null) === (g === null) ? null : `${here} (${describeShape(g)} instead of ${describeShape(e)})`;
+}
+
+/** The value a probe of the resultOrThrows kind reports when its call threw: `{ threw: message }`. */
+function thrownMessage(value: PlainValue): string | null {
+  if (value === null || typeof value !== "object" || Array.isArray(value)) return null;
+  const keys = Object.keys(value);
+  return keys.length === 1 && keys[0] === "threw" && typeof value.threw === "string" ? value.threw : null;
+}
+
+/** The error message of a released stub ("not implemented: <exercise>"), which never satisfies a probe. */
+const STUB_ERROR = /^(Error: )?not implemented/;
+
+/**
+ * The rules that judge raw values a probe returned in two parts (gradient checks, agreement of two
+ * results, thresholds, "throws on bad input"): every verdict is made here, never inside the
+ * probe, so nothing a notebook patches where the probe runs can turn a wrong answer into a pass.
+ */
+function compareRaw(e: PlainValue, g: PlainValue, rule: Extract<CompareRule, { kind: "gradcheck" | "agree" | "atLeast" | "resultOrThrows" }>): Verdict {
+  const ok = (value: PlainValue): ProbeOutcome => ({ ok: true, value });
+  switch (rule.kind) {
+    case "gradcheck": {
+      // The analytic gradient must match the numeric gradient of the student's own forward
+      // function (CS231n's relative error), and the master's analytic gradient.
+      const parts = ["analytic", "numeric"] as const;
+      const ef = fieldsOf(e, parts);
+      const gf = fieldsOf(g, parts);
+      if (!ef) return { passed: false, message: "the reference is not a gradient check ({ analytic, numeric })" };
+      if (!gf) return { passed: false, message: `expected { analytic, numeric } gradients, got ${describePlain(g)}` };
+      const inner = compareValues(ok(gf.numeric), ok(gf.analytic), { kind: "relerr", max: rule.max });
+      if (!inner.passed) return { passed: false, message: `your gradient does not match the numeric gradient of your own function (numeric as "expected"): ${inner.message}` };
+      const master = compareValues(ok(ef.analytic), ok(gf.analytic), { kind: "allclose", rtol: rule.rtol ?? 1e-6, atol: rule.atol ?? 1e-10 });
+      if (!master.passed) return { passed: false, message: `your gradient is consistent with your function but not the reference gradient: ${master.message}` };
+      return { passed: true };
+    }
+    case "agree": {
+      const [a, b] = rule.parts;
+      const ef = fieldsOf(e, rule.parts);
+      const gf = fieldsOf(g, rule.parts);
+      if (!ef) return { passed: false, message: `the reference has no ${a} and ${b}` };
+      if (!gf) return { passed: false, message: `expected { ${a}, ${b} }, got ${describePlain(g)}` };
+      const within = rule.within ?? { rtol: 0, atol: 0 };
+      const inner = compareValues(ok(gf[a]), ok(gf[b]), { kind: "allclose", rtol: within.rtol, atol: within.atol });
+      if (!inner.passed) return { passed: false, message: `${b} should equal ${a}: ${inner.message}` };
+      for (const part of rule.parts) {
+        if (rule.master === "shape") {
+          const d = structureDifference(ef[part], gf[part], "");
+          if (d !== null) return { passed: false, message: `${part} has the wrong structure at ${d}` };
+        } else {
+          const m = compareValues(ok(ef[part]), ok(gf[part]), { kind: "allclose", rtol: rule.master.rtol, atol: rule.master.atol });
+          if (!m.passed) return { passed: false, message: `${part}: ${m.message}` };
+        }
+      }
+      return { passed: true };
+    }
+    case "atLeast": {
+      if (typeof e !== "number" || !(e >= rule.min)) return { passed: false, message: `the reference itself is below ${rule.min}: ${describePlain(e)}` };
+      if (typeof g !== "number" || Number.isNaN(g)) return { passed: false, message: `expected a number of at least ${rule.min}, got ${describePlain(g)}` };
+      return g >= rule.min ? { passed: true } : { passed: false, message: `${describePlain(g)} is below ${rule.min}` };
+    }
+    case "resultOrThrows": {
+      const expectedThrow = thrownMessage(e);
+      const gotThrow = thrownMessage(g);
+      if (gotThrow !== null && STUB_ERROR.test(gotThrow)) return { passed: false, message: `threw ${gotThrow}` };
+      if (expectedThrow !== null) return gotThrow !== null ? { passed: true } : { passed: false, message: `expected it to throw an Error, but it returned ${describePlain(g)}` };
+      if (gotThrow !== null) return { passed: false, message: `threw ${gotThrow}` };
+      return compareValues(ok(e), ok(g), rule.returned ?? { kind: "exact" });
+    }
+  }
+}
+
+/** How a probe value is shown to a person: a resultOrThrows probe that threw shows as "throws". */
+export function displayValue(value: PlainValue, rule: CompareRule): PlainValue {
+  return rule.kind === "resultOrThrows" && thrownMessage(value) !== null ? "throws" : value;
+}
+
 /**
  * Judges one probe: `got` (the student's result) against `expected` (the reference result),
- * with one of the comparators allclose, exact, shape, relerr or output. The message names the
- * first mismatch, the wrong shape or the error thrown.
+ * with one of the comparators allclose, exact, shape, relerr, output, or the raw-value rules
+ * gradcheck, agree, atLeast and resultOrThrows. The message names the first mismatch, the
+ * wrong shape or the error thrown.
  */
 export function compareValues(expected: ProbeOutcome, got: ProbeOutcome, rule: CompareRule): Verdict {
   if (!expected.ok) return { passed: false, message: `the reference itself failed: ${expected.error}` };
@@ -313,6 +435,11 @@ export function compareValues(expected: ProbeOutcome, got: ProbeOutcome, rule: C
   const e = expected.value;
   const g = got.value;
   switch (rule.kind) {
+    case "gradcheck":
+    case "agree":
+    case "atLeast":
+    case "resultOrThrows":
+      return compareRaw(e, g, rule);
     case "output": {
       if (typeof g !== "string") return { passed: false, message: "no output" };
       const en = normalizeOutput(String(e), rule.normalize);
@@ -440,7 +567,10 @@ function outcomeOf(run: () => unknown): ProbeOutcome {
 /**
  * Checks your solution of one exercise, e.g. `check("sigmoid")`: runs that question's public
  * probes on the functions you defined above and prints ✓/✗ per probe, with the hint and the
- * first mismatch (input, expected, got). The grader also runs hidden probes.
+ * first mismatch (input, expected, got). The grader also runs hidden probes. First it names
+ * every cell that raised in this kernel session and has not run cleanly since ("cell <id>
+ * raised <error>; in Jupyter, Run All stops here"): the grader runs the cells after it, Jupyter's
+ * Run All does not.
  */
 export function check(questionId: string): void {
   if (process.env.NNKIT_GRADER === "1") {
@@ -448,6 +578,9 @@ export function check(questionId: string): void {
     console.log(`check("${questionId}"): skipped while grading`);
     return;
   }
+  watchCellErrors();
+  // Cells that raised (and have not run cleanly since): Run All would never get this far.
+  for (const line of raisedCellLines()) console.log(`⚠ ${line}`);
   const dir = findChecksDir();
   if (!dir) {
     console.log(`✗ no checks/ folder found above ${process.cwd()}: run ./setup.sh in the kit first.`);
@@ -485,7 +618,7 @@ export function check(questionId: string): void {
     const inputs: Record<string, unknown> = {};
     for (const [name, input] of Object.entries(probe.inputs)) inputs[name] = materializeInput(input);
     const got = outcomeOf(() => evaluateProbe(probe.js, scope, inputs));
-    const verdict = compareValues(decodeOutcome(probe.expected), got, question.compare);
+    const verdict = compareValues(decodeOutcome(probe.expected), got, probe.compare ?? question.compare);
     const what = probe.label ?? probe.expr;
     if (verdict.passed) {
       passed++;

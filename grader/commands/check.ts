@@ -10,6 +10,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { specFromChecks } from "../expected";
 import { gradeNotebook, kitRoot, type NotebookResult } from "../grade";
+import { failedCellNotes, hiddenLine, studentQuestionView, studentReason } from "../export/student-view";
 import { loadSpecs, specForNotebook } from "../spec-loader";
 import type { NotebookSpec } from "../spec";
 import type { ChecksFile } from "../../src/check";
@@ -53,17 +54,33 @@ function pad(text: string, width: number): string {
 
 /** A per-question table of one result, as printed by `npm run check`. */
 export function formatResult(r: NotebookResult): string {
-  const lines = [`${r.notebook}: ${r.score}/${r.maxScore} on the public checks${r.status === "graded" ? "" : ` (${r.status}: ${r.reason})`}`];
+  const lines = [`${r.notebook}: ${r.score}/${r.maxScore} on the public checks${r.status === "graded" ? "" : ` (${r.status}: ${studentReason(r.reason)})`}`];
   const width = Math.max(8, ...r.questions.map((q) => q.id.length));
-  for (const q of r.questions) {
+  // What a student reads goes through the student view, like every other export.
+  for (const q of r.questions.map(studentQuestionView)) {
     const mark = q.status === "passed" ? "✓" : "✗";
-    lines.push(`  ${mark} ${pad(q.id, width)} ${pad(`${q.score}/${q.points}`, 9)} ${pad(q.status, 8)} ${q.message ?? ""}`.trimEnd());
-    if (q.status !== "passed") lines.push(`      hint: ${q.hint}`);
+    lines.push(`  ${mark} ${pad(q.id, width)} ${pad(`${q.score}/${q.points}`, 9)} ${pad(q.status, 8)} ${q.summary ?? ""}`.trimEnd());
+    const hidden = hiddenLine(q);
+    if (hidden) lines.push(`      ${hidden}`);
+    if (q.hint) lines.push(`      hint: ${q.hint}`);
   }
-  const failedCells = r.cells.filter((c) => !c.ok);
-  for (const c of failedCells) lines.push(`  cell ${c.id} failed: ${(c.error ?? "").split("\n")[0]}`);
+  // Every cell that raised is named: the check ran the cells after it, Jupyter's Run All would not.
+  for (const note of failedCellNotes(r.cells)) lines.push(`  ${note}`);
   for (const n of r.notes ?? []) lines.push(`  note: ${n}`);
   return lines.join("\n");
+}
+
+/** What `check --json` prints of a result: the same student view as every other export, and the failed cells' notes. */
+export function studentResult(r: NotebookResult): Record<string, unknown> {
+  return {
+    notebook: r.notebook,
+    status: r.status,
+    ...(r.reason !== undefined ? { reason: studentReason(r.reason) } : {}),
+    score: r.score,
+    maxScore: r.maxScore,
+    questions: r.questions.map(studentQuestionView),
+    failedCells: failedCellNotes(r.cells),
+  };
 }
 
 /** Runs the public checks on the given notebooks (default: every notebook of notebooks/ with a spec); returns the exit code. */
@@ -88,7 +105,7 @@ export async function runCheck(files: string[], opts: CheckOptions = {}): Promis
     results.push(result);
     if (!opts.json) out(formatResult(result));
   }
-  if (opts.json) out(JSON.stringify(results, null, 1));
+  if (opts.json) out(JSON.stringify(results.map(studentResult), null, 1));
   const perfect = results.every((r) => r.status === "graded" && r.questions.every((q) => q.status === "passed"));
   return perfect ? 0 : 3;
 }
@@ -99,7 +116,7 @@ export function registerCheckCommand(program: Command): void {
     .command("check")
     .description("run the public checks on your notebooks, sandboxed like the real grader (exit 0: all passed, 3: some failed)")
     .argument("[notebooks...]", "notebooks to check (default: all of notebooks/)")
-    .option("--json", "print the results as JSON")
+    .option("--json", "print the results as JSON (per question: what the feedback shows)")
     .action(async (notebooks: string[], options: { json?: boolean }) => {
       process.exitCode = await runCheck(notebooks, { json: options.json });
     });

@@ -13,7 +13,9 @@ import type { StudentSummary } from "./summary";
  * `timeSource` (where that time came from: times-file or first-seen), `claimedAt` (the student's own
  * manifest time: shown, never used), `status`,
  * `q:<question id>` (its points), `nb:<notebook stem>` (its points), `manual:<question id>`,
- * `bonus` (the bonus result in words), `bonusAccuracy`, `bonusRank` (empty when not measured or not ranked).
+ * `bonus` (the bonus result in words), `bonusAccuracy`, `bonusRank` (empty when not measured or not ranked),
+ * `comment:<question id>` (what the student is told of that question: from its student view,
+ * so of a hidden probe only that it failed; "" when it passed) and `manual-comment:<question id>`.
  */
 export const CSV_FIELDS = ["student", "auto", "manual", "score", "final", "max", "percent", "penalty", "lateDays", "lateMinutes", "submittedAt", "timeSource", "claimedAt", "status", "bonus", "bonusAccuracy", "bonusRank"];
 
@@ -40,18 +42,20 @@ export function csvValue(s: StudentSummary, value: string): string | number {
   }
   if (value.startsWith("q:")) return s.questions[value.slice(2)]?.score ?? 0;
   if (value.startsWith("manual:")) return s.manual[value.slice(7)]?.points ?? "";
+  if (value.startsWith("manual-comment:")) return s.manual[value.slice(15)]?.comment ?? "";
+  if (value.startsWith("comment:")) return s.comments[value.slice(8)] ?? "";
   if (value.startsWith("nb:")) {
     const stem = value.slice(3);
     return s.notebooks.find((n) => n.notebook === stem || n.notebook === `${stem}.ipynb`)?.score ?? 0;
   }
-  throw new Error(`unknown CSV column value ${JSON.stringify(value)}: use one of ${CSV_FIELDS.join(", ")}, q:<id>, nb:<stem>, manual:<id>`);
+  throw new Error(`unknown CSV column value ${JSON.stringify(value)}: use one of ${CSV_FIELDS.join(", ")}, q:<id>, nb:<stem>, manual:<id>, comment:<id>, manual-comment:<id>`);
 }
 
 /** Throws for a column whose value is not one of CSV_FIELDS or a q:/nb:/manual: reference. */
 export function checkColumns(columns: CsvColumn[]): void {
   for (const c of columns) {
-    if (!CSV_FIELDS.includes(c.value) && !/^(q|nb|manual):.+/.test(c.value)) {
-      throw new Error(`unknown CSV column value ${JSON.stringify(c.value)} (header ${JSON.stringify(c.header)}): use one of ${CSV_FIELDS.join(", ")}, q:<id>, nb:<stem>, manual:<id>`);
+    if (!CSV_FIELDS.includes(c.value) && !/^(q|nb|manual|comment|manual-comment):.+/.test(c.value)) {
+      throw new Error(`unknown CSV column value ${JSON.stringify(c.value)} (header ${JSON.stringify(c.header)}): use one of ${CSV_FIELDS.join(", ")}, q:<id>, nb:<stem>, manual:<id>, comment:<id>, manual-comment:<id>`);
     }
   }
 }

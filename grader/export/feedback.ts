@@ -1,13 +1,14 @@
 /**
  * One self-contained HTML feedback page per student: per notebook and question the points,
  * each failed public probe as expected versus got, the hint, manual points and comments, and
- * the log of a run that crashed or timed out. Hidden probes show only that they failed: the
- * gradebook never even stores their values.
+ * the cells' own output of a run that crashed or timed out. Everything about a question comes
+ * from its student view (./student-view.ts): of a hidden probe only that it failed.
  */
 import * as fs from "fs";
 import * as path from "path";
-import { Gradebook, ProbeRecord } from "../gradebook";
+import type { Gradebook } from "../gradebook";
 import { bonusFeedbackSection } from "../gradebook-bonus";
+import { failedCellNotes, hiddenLine, studentLog, studentQuestionView, studentReason, type StudentQuestionView } from "./student-view";
 import type { StudentSummary } from "./summary";
 import { classMedians } from "../stats/stats";
 
@@ -32,20 +33,20 @@ table{border-collapse:collapse;margin:.5rem 0}td,th{border:1px solid #ccc;paddin
 .passed{color:#1a7f37}.failed,.error,.missing,.timeout,.crash,.corrupt,.invalid{color:#b42318}.partial{color:#9a6700}
 pre{background:#f6f8fa;padding:.5rem;overflow:auto;max-height:30rem;white-space:pre-wrap}code{font-size:90%}`;
 
-function probeRows(probes: ProbeRecord[]): string {
-  const failedPublic = probes.filter((p) => !p.passed && !p.hidden);
-  const failedHidden = probes.filter((p) => !p.passed && p.hidden).length;
+/** The failed public checks (expected versus got) and the count of failed hidden ones, from the student's view. */
+function probeRows(view: StudentQuestionView): string {
   let html = "";
-  if (failedPublic.length) {
+  if (view.publicFailures.length) {
     html += `<table class="mismatches"><tr><th>check</th><th>inputs</th><th>expected</th><th>got</th></tr>`;
-    for (const p of failedPublic) {
-      html += `<tr><td><code>${esc(p.label ?? p.expr)}</code>${p.message ? `<br>${esc(p.message)}` : ""}</td>` +
+    for (const p of view.publicFailures) {
+      html += `<tr><td><code>${esc(p.check)}</code>${p.message ? `<br>${esc(p.message)}` : ""}</td>` +
         `<td><code>${esc(shortJson(p.inputs))}</code></td><td><code>${esc(shortJson(p.expected))}</code></td>` +
         `<td><code>${esc(shortJson(p.got))}</code></td></tr>`;
     }
     html += "</table>";
   }
-  if (failedHidden) html += `<p>${failedHidden} hidden check${failedHidden > 1 ? "s" : ""} failed.</p>`;
+  const hidden = hiddenLine(view);
+  if (hidden) html += `<p>${esc(hidden)}</p>`;
   return html;
 }
 
@@ -69,24 +70,28 @@ export function feedbackHtml(gb: Gradebook, s: StudentSummary, assignment: strin
   for (const nb of s.notebooks) {
     body += `<h2>${esc(nb.notebook)}: ${nb.score} / ${nb.max} <span class="${esc(nb.status)}">${esc(nb.status)}</span></h2>`;
     if (nb.runId === null) continue;
-    const failedCells = gb.cells(nb.runId).filter((c) => !c.ok);
+    const cells = gb.cells(nb.runId);
+    const failedCells = cells.filter((c) => !c.ok);
     if (failedCells.length) {
+      // The grader runs the cells after one that raised (as nbgrader does); Jupyter's Run All does not.
+      const notes = failedCellNotes(failedCells);
       body += `<p>Cells that failed (the grader went on without them):</p><ul class="failed-cells">` +
-        failedCells.map((c) => `<li><code>${esc(c.id)}</code>: ${esc(c.error ?? "failed")}</li>`).join("") + "</ul>";
+        failedCells.map((c, i) => `<li><code>${esc(c.id)}</code>: ${esc(notes[i])}</li>`).join("") + "</ul>";
     }
     if (nb.status !== "graded" || failedCells.length) {
       const run = gb.currentRuns(s.student).find((r) => r.id === nb.runId);
-      if (nb.status !== "graded") body += `<p class="reason">${esc(nb.reason ?? nb.status)}</p>`;
-      if (run?.log) body += `<details${nb.status !== "graded" ? " open" : ""}><summary>log of the run</summary><pre>${esc(tailLog(run.log))}</pre></details>`;
+      if (nb.status !== "graded") body += `<p class="reason">${esc(studentReason(nb.reason ?? undefined) ?? nb.status)}</p>`;
+      const log = run?.log ? studentLog(run.log) : "";
+      if (log.trim()) body += `<details${nb.status !== "graded" ? " open" : ""}><summary>log of the run</summary><pre>${esc(tailLog(log))}</pre></details>`;
     }
     body += `<table class="questions"><tr><th>question</th><th>points</th><th>class median</th><th>result</th></tr>`;
-    for (const q of gb.questions(nb.runId)) {
+    for (const q of gb.questions(nb.runId).map(studentQuestionView)) {
       body += `<tr id="q-${esc(q.id)}"><td><b>${esc(q.title)}</b> <code>${esc(q.id)}</code></td><td>${q.score} / ${q.points}</td>` +
         classMedianCell(medians, q.id) +
         `<td><span class="${esc(q.status)}">${esc(q.status)}</span>`;
       if (q.status !== "passed") {
-        if (q.message) body += `<br>${esc(q.message)}`;
-        body += probeRows(q.probes);
+        if (q.summary) body += `<br>${esc(q.summary)}`;
+        body += probeRows(q);
         if (q.hint) body += `<p class="hint">Hint: ${esc(q.hint)}</p>`;
       }
       body += "</td></tr>";

@@ -2,13 +2,15 @@
  * Gradescope: the autograder zip (the kit with its masters and specs, `setup.sh` that installs
  * Node and the packages, `run_autograder` that grades /autograder/submission) and the
  * results.json Gradescope reads: one test per question with its score, max_score, status,
- * visibility and the public feedback (never a hidden expected value).
+ * visibility and the public feedback, built from the student view (./student-view.ts): of a
+ * hidden probe only that it failed; of the log only the cells' own output.
  */
 import AdmZip from "adm-zip";
 import * as fs from "fs";
 import * as path from "path";
 import type { RunInput } from "../gradebook";
 import { shortJson } from "./feedback";
+import { failedCellNotes, hiddenLine, studentLog, studentQuestionView, studentReason } from "./student-view";
 
 /** One test of Gradescope's results.json. */
 export interface GradescopeTest {
@@ -32,19 +34,18 @@ export interface GradescopeResults {
   tests: GradescopeTest[];
 }
 
-/** The feedback text of one question (public mismatches, hidden failure count, hint). */
+/** The feedback text of one question, from its student view (public mismatches, hidden failure count, hint). */
 function questionOutput(q: RunInput["questions"][number]): string {
-  if (q.status === "passed") return "All checks passed.";
+  const view = studentQuestionView(q);
+  if (view.status === "passed") return "All checks passed.";
   const lines: string[] = [];
-  if (q.message) lines.push(q.message);
-  for (const p of q.probes) {
-    if (p.passed) continue;
-    if (p.hidden) continue;
-    lines.push(`${p.label ?? p.expr}: expected ${shortJson(p.expected, 300)}, got ${shortJson(p.got, 300)}${p.message ? ` (${p.message})` : ""}`);
+  if (view.summary) lines.push(view.summary);
+  for (const p of view.publicFailures) {
+    lines.push(`${p.check}: expected ${shortJson(p.expected, 300)}, got ${shortJson(p.got, 300)}${p.message ? ` (${p.message})` : ""}`);
   }
-  const hidden = q.probes.filter((p) => p.hidden && !p.passed).length;
-  if (hidden) lines.push(`${hidden} hidden check(s) failed.`);
-  if (q.hint) lines.push(`Hint: ${q.hint}`);
+  const hidden = hiddenLine(view);
+  if (hidden) lines.push(hidden);
+  if (view.hint) lines.push(`Hint: ${view.hint}`);
   return lines.join("\n");
 }
 
@@ -54,7 +55,12 @@ export function gradescopeResults(runs: { notebook: string; run: RunInput }[], s
   const notes: string[] = [];
   runs.forEach(({ notebook, run }, i) => {
     const stem = notebook.replace(/\.ipynb$/, "");
-    if (run.status !== "graded") notes.push(`${notebook}: ${run.status}${run.reason ? ` (${run.reason})` : ""}\n${run.log.slice(-4000)}`);
+    const cellNotes = failedCellNotes(run.cells ?? []);
+    const reason = studentReason(run.reason);
+    // A kit error's log can hold what the master's run printed: only the reason is shown then.
+    const log = reason === run.reason ? studentLog(run.log).slice(-4000) : "";
+    if (run.status !== "graded") notes.push(`${notebook}: ${run.status}${reason ? ` (${reason})` : ""}\n${log}`);
+    if (cellNotes.length) notes.push(`${notebook}:\n${cellNotes.join("\n")}`);
     run.questions.forEach((q, j) => {
       tests.push({
         name: `${stem}: ${q.title} (${q.id})`,

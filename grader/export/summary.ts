@@ -6,6 +6,7 @@
 import { currentBonus, type StoredBonus } from "../gradebook-bonus";
 import { Gradebook, RunRow } from "../gradebook";
 import { applyPenalty } from "../late";
+import { questionComment, studentQuestionView } from "./student-view";
 
 export interface NotebookStanding {
   notebook: string;
@@ -21,6 +22,8 @@ export interface StudentSummary {
   notebooks: NotebookStanding[];
   /** question id -> score and points of the current runs */
   questions: Record<string, { score: number; points: number }>;
+  /** question id -> what the student is told of it (from its student view; "" when it passed) */
+  comments: Record<string, string>;
   /** question id -> manual points and comment */
   manual: Record<string, { points: number; comment: string }>;
   auto: number;
@@ -55,9 +58,13 @@ export function summarize(gb: Gradebook, student: string, notebooks: { notebook:
       : { notebook, status: "not graded", reason: null, score: 0, max, runId: null };
   });
   const questions: StudentSummary["questions"] = {};
+  const comments: StudentSummary["comments"] = {};
   for (const s of standings) {
     if (s.runId === null) continue;
-    for (const q of gb.questions(s.runId)) questions[q.id] = { score: q.score, points: q.points };
+    for (const q of gb.questions(s.runId)) {
+      questions[q.id] = { score: q.score, points: q.points };
+      comments[q.id] = questionComment(studentQuestionView(q));
+    }
   }
   const manual: StudentSummary["manual"] = {};
   for (const m of gb.manual(student)) manual[m.question_id] = { points: m.points, comment: m.comment };
@@ -70,6 +77,7 @@ export function summarize(gb: Gradebook, student: string, notebooks: { notebook:
     student,
     notebooks: standings,
     questions,
+    comments,
     manual,
     auto,
     manualTotal,

@@ -15,11 +15,12 @@ function value(v: number[] | number[][]): Gen {
 }
 
 /**
- * A probe that is 1 when `grad` matches the centred difference of `f` on `points`
- * with CS231n's relative error below `max`, else the worst relative error it saw.
- * `f` and `grad` are expressions of one number `z`.
+ * A gradient check of `grad` against the centred difference of `f`, as raw values: the probe
+ * returns `{ analytic, numeric }` at 24 seeded points and the grader judges them (CS231n's
+ * relative error below `max`, and the analytic values against the master's). `f` and `grad`
+ * are expressions of one number `z`.
  */
-function gradcheckProbe(f: string, grad: string, label: string, max = 1e-7): Probe {
+function gradcheckProbe(f: string, grad: string, label: string, master: { rtol: number; atol: number }, max = 1e-7): Probe {
   return {
     // The points stay inside [-4, 4] and away from 0, where ReLU has its kink.
     inputs: { pts: { kind: "uniform", shape: [24], low: 0.05, high: 4, as: "array" }, signs: { kind: "int", shape: [24], low: 0, high: 2, as: "array" } },
@@ -27,18 +28,17 @@ function gradcheckProbe(f: string, grad: string, label: string, max = 1e-7): Pro
       const h = 1e-5;
       const f = (z: number) => ${f};
       const g = (z: number) => ${grad};
-      let worst = 0;
-      pts.forEach((p: number, i: number) => {
-        const z = signs[i] ? p : -p;
-        const a = g(z);
-        const b = (f(z + h) - f(z - h)) / (2 * h);
-        worst = Math.max(worst, Math.abs(a - b) / Math.max(1e-8, Math.abs(a) + Math.abs(b)));
-      });
-      return worst < ${max} ? 1 : worst;
+      const zs = pts.map((p: number, i: number) => (signs[i] ? p : -p));
+      return { analytic: zs.map((z: number) => g(z)), numeric: zs.map((z: number) => (f(z + h) - f(z - h)) / (2 * h)) };
     })()`,
     label,
+    compare: { kind: "gradcheck", max, ...master },
   };
 }
+
+/** The tolerances of the questions' allclose comparators, reused for the gradient checks' analytic values. */
+const TIGHT = { rtol: 1e-7, atol: 1e-12 };
+const NUMPY = { rtol: 1e-5, atol: 1e-8 };
 
 /** Elementwise probes of a scalar function `name` on one public and several hidden inputs (shapes, edge cases). */
 function elementwiseProbes(call: string, publicInput: Gen, hidden: Gen[]): Probe[] {
@@ -69,7 +69,7 @@ const questions: Question[] = [
     points: 1,
     requires: ["sigmoidGrad"],
     probes: [
-      gradcheckProbe("sigmoid(z)", "sigmoidGrad(z)", "sigmoidGrad matches a centred numeric gradient (relative error < 1e-7)"),
+      gradcheckProbe("sigmoid(z)", "sigmoidGrad(z)", "sigmoidGrad matches a centred numeric gradient (relative error < 1e-7)", TIGHT),
       ...elementwiseProbes("sigmoidGrad", { kind: "linspace", start: -5, stop: 5, shape: [11], as: "nested" }, [uniform([4, 4], -30, 30), largeMagnitudes]),
     ],
     compare: { kind: "allclose", rtol: 1e-7, atol: 1e-12 },
@@ -83,9 +83,11 @@ const questions: Question[] = [
     probes: [
       ...elementwiseProbes("tanh", { kind: "linspace", start: -3, stop: 3, shape: [7], as: "nested" }, [uniform([6, 3], -20, 20), largeMagnitudes, value([[-0.7]])]),
       {
-        expr: "elementwise(x, (z: number) => tanh(z) - (2 * sigmoid(2 * z) - 1))",
+        // Both sides as raw values; the grader checks that they agree and match the master's.
+        expr: "({ tanh: elementwise(x, tanh), viaSigmoid: elementwise(x, (z: number) => 2 * sigmoid(2 * z) - 1) })",
         inputs: { x: { kind: "uniform", shape: [10], low: -5, high: 5, as: "nested" } },
-        label: "tanh(z) - (2·sigmoid(2z) - 1) is 0",
+        label: "tanh(z) equals 2·sigmoid(2z) - 1",
+        compare: { kind: "agree", parts: ["tanh", "viaSigmoid"], within: { rtol: 1e-9, atol: 1e-12 }, master: TIGHT },
       },
     ],
     compare: { kind: "allclose", rtol: 1e-7, atol: 1e-12 },
@@ -97,7 +99,7 @@ const questions: Question[] = [
     points: 1,
     requires: ["tanhGrad"],
     probes: [
-      gradcheckProbe("tanh(z)", "tanhGrad(z)", "tanhGrad matches a centred numeric gradient (relative error < 1e-7)"),
+      gradcheckProbe("tanh(z)", "tanhGrad(z)", "tanhGrad matches a centred numeric gradient (relative error < 1e-7)", TIGHT),
       ...elementwiseProbes("tanhGrad", { kind: "linspace", start: -3, stop: 3, shape: [7], as: "nested" }, [uniform([3, 5], -10, 10), largeMagnitudes]),
     ],
     compare: { kind: "allclose", rtol: 1e-7, atol: 1e-12 },
@@ -122,7 +124,7 @@ const questions: Question[] = [
     points: 1,
     requires: ["reluGrad"],
     probes: [
-      gradcheckProbe("relu(z)", "reluGrad(z)", "reluGrad matches a centred numeric gradient away from 0"),
+      gradcheckProbe("relu(z)", "reluGrad(z)", "reluGrad matches a centred numeric gradient away from 0", NUMPY),
       ...elementwiseProbes("reluGrad", value([-2, -0.5, 0.5, 2]), [uniform([4, 6], -10, 10), value([[0]])]),
     ],
     compare: { kind: "allclose" },
@@ -146,7 +148,7 @@ const questions: Question[] = [
     points: 1,
     requires: ["leakyReluGrad"],
     probes: [
-      gradcheckProbe("leakyRelu(z, 0.1)", "leakyReluGrad(z, 0.1)", "leakyReluGrad(z, 0.1) matches a centred numeric gradient away from 0"),
+      gradcheckProbe("leakyRelu(z, 0.1)", "leakyReluGrad(z, 0.1)", "leakyReluGrad(z, 0.1) matches a centred numeric gradient away from 0", NUMPY),
       ...elementwiseProbes("leakyReluGrad", value([-2, -0.5, 0.5, 2]), [uniform([3, 3], -10, 10), value([[0]])]),
       { expr: "elementwise(x, (z: number) => leakyReluGrad(z, 0.3))", inputs: { x: uniform([2, 5], -5, 5) }, hidden: true, label: "leakyReluGrad with alpha = 0.3" },
     ],
@@ -176,19 +178,18 @@ const questions: Question[] = [
     requires: ["softmaxBackward"],
     probes: [
       {
+        // The analytic and the numeric gradient (of the student's own softmax) as raw values.
         expr: `(() => {
           const h = 1e-5;
           const loss = (v: number[]) => softmax(v).reduce((acc: number, s: number, i: number) => acc + g[i] * s, 0);
-          const analytic = softmaxBackward(x, g);
-          let worst = 0;
-          x.forEach((_: number, j: number) => {
+          const numeric = x.map((_: number, j: number) => {
             const plus = x.slice(); plus[j] += h;
             const minus = x.slice(); minus[j] -= h;
-            const numeric = (loss(plus) - loss(minus)) / (2 * h);
-            worst = Math.max(worst, Math.abs(analytic[j] - numeric) / Math.max(1e-8, Math.abs(analytic[j]) + Math.abs(numeric)));
+            return (loss(plus) - loss(minus)) / (2 * h);
           });
-          return worst < 1e-7 ? 1 : worst;
+          return { analytic: softmaxBackward(x, g), numeric };
         })()`,
+        compare: { kind: "gradcheck", max: 1e-7, rtol: 1e-6, atol: 1e-10 },
         inputs: { x: { kind: "normal", shape: [5], std: 1, as: "array" }, g: { kind: "normal", shape: [5], std: 1, as: "array" } },
         label: "softmaxBackward matches a centred numeric gradient (relative error < 1e-7)",
       },

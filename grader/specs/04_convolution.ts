@@ -14,12 +14,13 @@ function normal(shape: number[]): Gen {
 const X3 = [[0, 1, 2], [3, 4, 5], [6, 7, 8]];
 const X4 = [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9, 10, 11], [12, 13, 14, 15]];
 
-/** outputSize's result, or the string "throws" when it rejects the configuration. */
+/** outputSize's result, or `{ threw: message }` when it rejects the configuration (judged by the grader). */
 function outputSizeProbe(n: number, f: number, p: number, s: number, hidden = false): Probe {
   return {
     expr: resultOrThrows(`outputSize(${n}, ${f}, ${p}, ${s})`),
     label: `outputSize(${n}, ${f}, ${p}, ${s})`,
     hidden,
+    compare: { kind: "resultOrThrows" },
   };
 }
 

@@ -3,7 +3,7 @@
  * activations, seeded initialisation), accuracy, the confusion matrix and its most confused pairs.
  * Training is never graded (those cells are `skip-in-grader`); the bonus model is judged by grader/bonus.ts.
  */
-import { resultOrThrows, type NotebookSpec } from "../spec";
+import { resultOrThrows, type Comparator, type NotebookSpec } from "../spec";
 
 /** What a model builder's result is judged on: parameter count, output shape and activation of each layer. */
 function modelSummary(builder: string, seed: number): string {
@@ -16,16 +16,24 @@ function modelSummary(builder: string, seed: number): string {
   );
 }
 
-/** True when two builds with the same seed start from identical weights (the run can be reproduced). */
-function sameSeedSameWeights(builder: string, seed: number): string {
+/**
+ * The initial weights of two builds with the same seed, as raw values `{ first, second }`: the
+ * grader checks that they are equal and have the master's structure (the run can be reproduced).
+ */
+function sameSeedWeights(builder: string, seed: number): string {
   return (
     `(() => { const a = ${builder}(${seed}), b = ${builder}(${seed}); ` +
-    `const wa = a.getWeights().map((t) => Array.from(t.dataSync())), wb = b.getWeights().map((t) => Array.from(t.dataSync())); ` +
-    `a.dispose(); b.dispose(); return wa.length > 0 && JSON.stringify(wa) === JSON.stringify(wb); })()`
+    `const first = a.getWeights().map((t) => Array.from(t.dataSync())), second = b.getWeights().map((t) => Array.from(t.dataSync())); ` +
+    `a.dispose(); b.dispose(); return { first, second }; })()`
   );
 }
 
-/** The result of an expression, or the string "throws" when it throws. */
+/** Two builds with the same seed must start from identical weights, shaped like the master's. */
+const SAME_WEIGHTS: Comparator = { kind: "agree", parts: ["first", "second"], master: "shape" };
+
+/** accuracy's result, or the error it threw, judged by the grader. */
+const ACCURACY_OR_THROWS: Comparator = { kind: "resultOrThrows", returned: { kind: "allclose", rtol: 1e-12, atol: 0 } };
+
 const Y_TRUE = [0, 0, 1, 1, 2, 2, 2];
 const Y_PRED = [0, 1, 1, 1, 0, 1, 2];
 
@@ -39,7 +47,7 @@ export const spec: NotebookSpec = {
       requires: ["buildMlp"],
       probes: [
         { expr: modelSummary("buildMlp", 1), label: "buildMlp(1): parameters, layer output shapes and activations" },
-        { expr: sameSeedSameWeights("buildMlp", 3), label: "buildMlp(3) twice gives the same initial weights", hidden: true },
+        { expr: sameSeedWeights("buildMlp", 3), label: "buildMlp(3) twice gives the same initial weights", hidden: true, compare: SAME_WEIGHTS },
       ],
       compare: { kind: "exact" },
       hint: "Three dense layers: 100 and 100 units with tanh, then 10 with softmax; inputShape [784] on the first. Pass a seeded glorotUniform initializer as kernelInitializer.",
@@ -51,7 +59,7 @@ export const spec: NotebookSpec = {
       requires: ["buildCnn"],
       probes: [
         { expr: modelSummary("buildCnn", 1), label: "buildCnn(1): parameters, layer output shapes and activations" },
-        { expr: sameSeedSameWeights("buildCnn", 3), label: "buildCnn(3) twice gives the same initial weights", hidden: true },
+        { expr: sameSeedWeights("buildCnn", 3), label: "buildCnn(3) twice gives the same initial weights", hidden: true, compare: SAME_WEIGHTS },
       ],
       compare: { kind: "exact" },
       hint: "conv2d 32 filters 3x3 relu (inputShape [28, 28, 1]), conv2d 64 filters 3x3 relu, maxPooling2d poolSize 2, flatten, dense 10 softmax.",
@@ -65,8 +73,8 @@ export const spec: NotebookSpec = {
         { expr: "accuracy(t, p)", inputs: { t: { kind: "value", value: Y_TRUE }, p: { kind: "value", value: Y_PRED } } },
         { expr: "accuracy(t, p)", inputs: { t: { kind: "int", shape: [200], low: 0, high: 3, as: "array" }, p: { kind: "int", shape: [200], low: 0, high: 3, as: "array" } }, hidden: true },
         { expr: "accuracy(Int32Array.from(t), Int32Array.from(t))", inputs: { t: { kind: "int", shape: [1], low: 0, high: 10, as: "array" } }, hidden: true },
-        { expr: resultOrThrows("accuracy([1, 2, 3], [1, 2])"), hidden: true, label: "accuracy of arrays of different lengths throws" },
-        { expr: resultOrThrows("accuracy([], [])"), hidden: true, label: "accuracy of no predictions throws" },
+        { expr: resultOrThrows("accuracy([1, 2, 3], [1, 2])"), hidden: true, label: "accuracy of arrays of different lengths throws", compare: ACCURACY_OR_THROWS },
+        { expr: resultOrThrows("accuracy([], [])"), hidden: true, label: "accuracy of no predictions throws", compare: ACCURACY_OR_THROWS },
       ],
       compare: { kind: "allclose", rtol: 1e-12, atol: 0 },
       hint: "Count the positions where the labels agree and divide by the number of labels; check the lengths first.",

@@ -115,8 +115,13 @@ describe("notebook 02_mlp", function () {
     });
 
     it("checks the network's gradients numerically and the circles model by training it", () => {
-      expect(publicGot(master, "mlp-loss")[0]).to.equal(1);
-      expect(publicGot(master, "circles-model")).to.deep.equal([true]);
+      // both gradients come back raw and are judged by the grader (compare "gradcheck")
+      const g = publicGot(master, "mlp-loss")[0] as { analytic: Record<string, unknown>; numeric: Record<string, unknown> };
+      expect(Object.keys(g.analytic).sort()).to.deep.equal(["b1", "b2", "w1", "w2"]);
+      expect(Object.keys(g.numeric).sort()).to.deep.equal(["b1", "b2", "w1", "w2"]);
+      expect(question(master, "mlp-loss").probes[0].passed).to.equal(true);
+      // the training accuracy comes back raw; the grader compares it with the bar of 0.8
+      expect(publicGot(master, "circles-model")[0]).to.be.a("number").and.at.least(0.8);
     });
 
     it("takes exactly the circles points when the course model is kept for the circles", async () => {
@@ -124,7 +129,7 @@ describe("notebook 02_mlp", function () {
       const result = await gradeNotebook(spec, file);
       expect(result.status).to.equal("graded");
       expect(scores(result)).to.deep.equal({ ...scores(master), "circles-model": 0 });
-      expect(question(result, "circles-model").probes[0].got).to.equal(false);
+      expect(question(result, "circles-model").probes[0].got).to.be.a("number").and.below(0.8);
     });
 
     it("takes only softmax-loss points for a cross-entropy that overflows on large scores", async () => {
