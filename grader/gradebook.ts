@@ -268,6 +268,11 @@ export class Gradebook {
     })();
   }
 
+  /** Stores the manifest read from a submission (data only: it decides neither identity nor time). */
+  setManifest(submissionId: number, manifest: string, kitVersion: string | null): void {
+    this.db.prepare("UPDATE submissions SET manifest = ?, kit_version = ? WHERE id = ?").run(manifest, kitVersion, submissionId);
+  }
+
   submission(id: number): SubmissionRow {
     const row = this.db.prepare("SELECT * FROM submissions WHERE id = ?").get(id) as SubmissionRow | undefined;
     if (!row) throw new Error(`no submission ${id} in the gradebook`);

@@ -11,6 +11,7 @@ import * as path from "path";
 import { loadAssignment } from "../assignment";
 import { BONUS_DIR, BONUS_NOTEBOOK, bonusReport, formatBonusReport, reproduceBonus, type BonusSubmission } from "../bonus";
 import { discoverSubmissions, unpackSubmission } from "../discover";
+import { fileNameFor } from "../student-id";
 
 function count(v: string): number {
   const n = Number(v);
@@ -42,7 +43,7 @@ export function registerBonusCommand(program: Command): void {
         const { submissions } = discoverSubmissions(dir, notebooks);
         const entries: (BonusSubmission & { notebook: string | null })[] = [];
         for (const s of submissions) {
-          const target = path.join(work, s.student);
+          const target = path.join(work, fileNameFor(s.student));
           let notebook: string | null = null;
           if (!s.problem) {
             try {

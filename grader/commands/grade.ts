@@ -9,8 +9,10 @@ import * as fs from "fs";
 import * as path from "path";
 import { loadAssignment } from "../assignment";
 import { CourseConfig, loadCourseConfig } from "../course";
-import { DiscoveredSubmission, discoverSubmissions, unpackSubmission } from "../discover";
+import { DiscoveredSubmission, discoverSubmissions } from "../discover";
 import { Gradebook, RunInput } from "../gradebook";
+import { intakeSubmission } from "../intake";
+import { fileNameFor, studentIdFrom } from "../student-id";
 import type { GradeJobInput } from "../grade-worker";
 import { lateness } from "../late";
 import { defaultWorkers, Outcome, PoolJob, runPool } from "../pool";
@@ -77,10 +79,11 @@ export async function gradeFolder(o: GradeFolderOptions): Promise<GradeSummary> 
   const workRoot = o.workDir ?? path.join(path.dirname(path.resolve(o.gradebook)), ".grader-work");
   try {
     const resumed = gb.resetInterrupted();
-    const { submissions, ignored } = discoverSubmissions(o.dir, notebooks);
-    const selected = o.students?.length ? submissions.filter((s) => o.students?.includes(s.student)) : submissions;
-    if (o.students?.length) {
-      const missing = o.students.filter((id) => !submissions.some((s) => s.student === id));
+    const { submissions, ignored } = discoverSubmissions(o.dir, notebooks, { assignment: o.course.assignment });
+    const wanted = o.students?.map(studentIdFrom);
+    const selected = wanted?.length ? submissions.filter((s) => wanted.includes(s.student)) : submissions;
+    if (wanted?.length) {
+      const missing = wanted.filter((id) => !submissions.some((s) => s.student === id));
       if (missing.length) throw new Error(`no submission found for student(s): ${missing.join(", ")}`);
     }
     const paths = new Map<number, { sub: DiscoveredSubmission; notebooks: Record<string, string | null>; warnings: string[] }>();
@@ -100,19 +103,28 @@ export async function gradeFolder(o: GradeFolderOptions): Promise<GradeSummary> 
         continue;
       }
       if (s.problem) {
-        for (const nb of todo) gb.recordDirect(id, nb, failedRun(specs[notebooks.indexOf(nb)], "corrupt", s.problem));
+        for (const nb of todo) gb.recordDirect(id, nb, failedRun(specs[notebooks.indexOf(nb)], s.problemStatus ?? "corrupt", s.problem));
         unusable += todo.length;
         continue;
       }
-      const dir = path.join(workRoot, `${s.student}-${crypto.createHash("sha256").update(s.contentHash).digest("hex").slice(0, 12)}`);
-      let unpacked;
-      try {
-        unpacked = unpackSubmission(s, dir, notebooks);
-      } catch (e) {
-        const reason = `corrupt submission ${path.basename(s.source)}: ${(e as Error).message}`;
-        for (const nb of todo) gb.recordDirect(id, nb, failedRun(specs[notebooks.indexOf(nb)], "corrupt", reason));
+      // a short, hashed name: any id (Unicode, "/", 300 characters) makes a safe, unique folder
+      const dir = path.join(workRoot, `${fileNameFor(s.student)}-${crypto.createHash("sha256").update(s.contentHash).digest("hex").slice(0, 12)}`);
+      // unpacked and checked in a worker thread with limits: a hostile file becomes a row, never a dead batch
+      const intake = await intakeSubmission(s, dir, notebooks, { expect: { assignment: o.course.assignment, kitVersion: kitVersion() } });
+      if (!intake.ok) {
+        const reason = `${intake.status === "corrupt" ? "corrupt" : "unusable"} submission ${path.basename(s.source)}: ${intake.reason}`;
+        for (const nb of todo) gb.recordDirect(id, nb, failedRun(specs[notebooks.indexOf(nb)], intake.status, reason));
         unusable += todo.length;
         continue;
+      }
+      if (intake.manifest) gb.setManifest(id, JSON.stringify(intake.manifest), intake.manifest.kitVersion || null);
+      const unpacked = { notebooks: { ...intake.notebooks }, warnings: intake.warnings };
+      for (const [nb, reason] of Object.entries(intake.rejected)) {
+        if (todo.includes(nb)) {
+          gb.recordDirect(id, nb, failedRun(specs[notebooks.indexOf(nb)], "invalid", reason));
+          unusable += 1;
+        }
+        unpacked.notebooks[nb] = null; // never parsed by the batch, never queued
       }
       paths.set(id, { sub: s, ...unpacked });
       for (const nb of notebooks) {
@@ -120,6 +132,7 @@ export async function gradeFolder(o: GradeFolderOptions): Promise<GradeSummary> 
         if (p) gb.setWritten(id, nb, readWritten(p, written.get(nb) ?? []));
       }
       for (const nb of todo) {
+        if (intake.rejected[nb]) continue;
         if (unpacked.notebooks[nb]) gb.enqueue(id, nb);
         else {
           gb.recordDirect(id, nb, failedRun(specs[notebooks.indexOf(nb)], "missing", `missing notebook: ${nb} is not in the submission`));
