@@ -268,7 +268,7 @@ export function discoverSubmissions(dir: string, notebooks: string[], opts: Disc
     ignored.push(`${drop.source}: an older submission of ${s.student}`);
     byStudent.set(s.student, keep);
   }
-  return { submissions: [...byStudent.values()].sort((a, b) => (a.student < b.student ? -1 : a.student > b.student ? 1 : 0)), ignored };
+  return { submissions: [...byStudent.values()].sort((a, b) => a.student.localeCompare(b.student) || (a.student < b.student ? -1 : a.student > b.student ? 1 : 0)), ignored };
 }
 
 /** A zip entry name made relative and checked to stay inside the target (no zip-slip). */
