@@ -12,6 +12,7 @@ import { CourseConfig, loadCourseConfig } from "../course";
 import { DiscoveredSubmission, discoverSubmissions } from "../discover";
 import { Gradebook, RunInput } from "../gradebook";
 import { intakeSubmission } from "../intake";
+import { readRoster, type RosterEntry } from "../roster";
 import { fileNameFor, studentIdFrom } from "../student-id";
 import type { GradeJobInput } from "../grade-worker";
 import { lateness } from "../late";
@@ -35,6 +36,8 @@ export interface GradeFolderOptions {
   notebookTimeoutMs?: number;
   memoryMb?: number;
   progressOut?: NodeJS.WritableStream & { isTTY?: boolean };
+  /** The class roster (`--roster`): stored in the gradebook, replacing an earlier one. */
+  roster?: RosterEntry[];
 }
 
 export interface GradeSummary {
@@ -47,6 +50,8 @@ export interface GradeSummary {
   counts: ProgressCounts;
   ignored: string[];
   seconds: number;
+  /** With a roster: its students without a submission, and submissions from ids not on it. */
+  roster?: { missing: string[]; notOnRoster: string[] };
 }
 
 /** Markdown cells tagged `written-answer` in a master (tags are read from the master only). */
@@ -79,6 +84,7 @@ export async function gradeFolder(o: GradeFolderOptions): Promise<GradeSummary> 
   const workRoot = o.workDir ?? path.join(path.dirname(path.resolve(o.gradebook)), ".grader-work");
   try {
     const resumed = gb.resetInterrupted();
+    if (o.roster) gb.setRoster(o.roster);
     const { submissions, ignored } = discoverSubmissions(o.dir, notebooks, { assignment: o.course.assignment });
     const wanted = o.students?.map(studentIdFrom);
     const selected = wanted?.length ? submissions.filter((s) => wanted.includes(s.student)) : submissions;
@@ -178,7 +184,12 @@ export async function gradeFolder(o: GradeFolderOptions): Promise<GradeSummary> 
       },
     });
     bar.finish();
-    return { submissions: selected.length, skipped, resumed, jobs: jobs.length, unusable, counts: bar.counts, ignored, seconds: (Date.now() - t0) / 1000 };
+    const rosterIds = new Set(gb.roster().map((r) => r.id));
+    const roster = rosterIds.size ? {
+      missing: [...rosterIds].filter((id) => !submissions.some((s) => s.student === id)),
+      notOnRoster: submissions.map((s) => s.student).filter((id) => !rosterIds.has(id)),
+    } : undefined;
+    return { roster, submissions: selected.length, skipped, resumed, jobs: jobs.length, unusable, counts: bar.counts, ignored, seconds: (Date.now() - t0) / 1000 };
   } finally {
     gb.close();
   }
@@ -206,18 +217,26 @@ export function registerGradeCommand(program: Command): void {
     .option("--notebook-timeout <seconds>", "time limit per notebook", positiveInt)
     .option("--cell-timeout <seconds>", "time limit per cell", positiveInt)
     .option("--memory <mb>", "memory cap per notebook run", positiveInt)
+    .option("--roster <file>", "class roster CSV (id, name, email as the LMS exports it): the grades CSV lists every student on it")
     .addHelpText("after", "\nExit codes: 0 every submission graded; 1 bad usage or input; 3 some runs failed, timed out or were corrupt or missing (all are in the gradebook with a reason).")
     .action(async (dir: string, opts: {
       gradebook: string; course: string; workers?: number; force?: boolean; student?: string[]; specs?: string; masters?: string;
-      notebookTimeout?: number; cellTimeout?: number; memory?: number;
+      notebookTimeout?: number; cellTimeout?: number; memory?: number; roster?: string;
     }) => {
+      // read before grading: a bad roster stops here, naming the line, with nothing graded
+      const roster = opts.roster ? readRoster(path.resolve(opts.roster)) : undefined;
       const summary = await gradeFolder({
         dir, gradebook: opts.gradebook, course: loadCourseConfig(path.resolve(opts.course)), workers: opts.workers,
         force: opts.force || Boolean(opts.student?.length), students: opts.student, specsDir: opts.specs, mastersDir: opts.masters,
         notebookTimeoutMs: opts.notebookTimeout ? opts.notebookTimeout * 1000 : undefined, memoryMb: opts.memory,
-        cellTimeoutMs: opts.cellTimeout ? opts.cellTimeout * 1000 : undefined,
+        cellTimeoutMs: opts.cellTimeout ? opts.cellTimeout * 1000 : undefined, roster,
       });
       for (const w of summary.ignored) process.stderr.write(`ignored: ${w}\n`);
+      if (summary.roster) {
+        const r = summary.roster;
+        if (r.missing.length) process.stderr.write(`roster: ${r.missing.length} student(s) without a submission (status "missing" in the CSV)\n`);
+        if (r.notOnRoster.length) process.stderr.write(`roster: ${r.notOnRoster.length} submission(s) from ids not on the roster: ${r.notOnRoster.map((id) => JSON.stringify(id)).join(", ")}\n`);
+      }
       const c = summary.counts;
       process.stdout.write(
         `${summary.submissions} submissions: ${summary.jobs} notebook runs (graded ${c.graded}, failed ${c.failed}, timed out ${c.timedOut}), ` +

@@ -9,9 +9,12 @@ import type { StudentSummary } from "./summary";
  * The values a CSV column may hold: `student`, `auto` (autograded points), `manual`,
  * `score` (auto + manual), `final` (after the late penalty), `max`, `percent` (final / max),
  * `penalty` (fraction), `lateDays`, `lateMinutes`, `submittedAt`, `status`,
- * `q:<question id>` (its points), `nb:<notebook stem>` (its points), `manual:<question id>`.
+ * `q:<question id>` (its points), `nb:<notebook stem>` (its points), `manual:<question id>`;
+ * with a roster (`grade --roster`): `roster` ("yes", or "NOT ON ROSTER" for a submission from an
+ * id the roster lacks), `name` and `email`.
  */
-export const CSV_FIELDS = ["student", "auto", "manual", "score", "final", "max", "percent", "penalty", "lateDays", "lateMinutes", "submittedAt", "status"];
+export const CSV_FIELDS = ["student", "auto", "manual", "score", "final", "max", "percent", "penalty", "lateDays", "lateMinutes", "submittedAt", "status",
+  "roster", "name", "email"];
 
 /** The value of one column for one student; throws naming an unknown column value. */
 export function csvValue(s: StudentSummary, value: string): string | number {
@@ -28,6 +31,9 @@ export function csvValue(s: StudentSummary, value: string): string | number {
     case "lateMinutes": return s.lateMinutes;
     case "submittedAt": return s.submittedAt ?? "";
     case "status": return s.status;
+    case "roster": return s.onRoster === null ? "" : s.onRoster ? "yes" : "NOT ON ROSTER";
+    case "name": return s.name;
+    case "email": return s.email;
   }
   if (value.startsWith("q:")) return s.questions[value.slice(2)]?.score ?? 0;
   if (value.startsWith("manual:")) return s.manual[value.slice(7)]?.points ?? "";
