@@ -91,25 +91,6 @@ export function manifestFrom(parsed: unknown): Manifest {
   };
 }
 
-/** Reads a submission zip's manifest; throws with the reason when the zip or manifest is unusable. */
-export function readZipManifest(zipPath: string): Manifest {
-  let zip: AdmZip;
-  try {
-    zip = new AdmZip(zipPath);
-  } catch (e) {
-    throw new Error(`not a readable zip: ${(e as Error).message}`);
-  }
-  const entry = zip.getEntry("manifest.json");
-  if (!entry) throw new Error("the zip has no manifest.json (was it made by `npm run submit`?)");
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(entry.getData().toString("utf8"));
-  } catch (e) {
-    throw new Error(`manifest.json is not valid JSON: ${(e as Error).message}`);
-  }
-  return manifestFrom(parsed);
-}
-
 /** Options of discovery. */
 export interface DiscoverOptions {
   /** The assignment's name: a zip named `<assignment>-<id>.zip` (as `submit` names it) is student `<id>`. */
@@ -281,6 +262,8 @@ function safeEntryName(name: string): string | null {
 /**
  * Unpacks a submission into `workDir` (notebooks/ and the files beside them, e.g. the bonus
  * model) and says where each of the assignment's notebooks is. Throws for an unusable zip.
+ * @deprecated loads whole entries into this process's memory: use intakeSubmission
+ * (grader/intake.ts), which reads in a worker with limits. Kept for callers on other branches.
  */
 export function unpackSubmission(s: DiscoveredSubmission, workDir: string, notebooks: string[]): Unpacked {
   const nbDir = path.join(workDir, "notebooks");

@@ -10,7 +10,8 @@ import * as os from "os";
 import * as path from "path";
 import { loadAssignment } from "../assignment";
 import { BONUS_DIR, BONUS_NOTEBOOK, bonusReport, formatBonusReport, reproduceBonus, type BonusSubmission } from "../bonus";
-import { discoverSubmissions, unpackSubmission } from "../discover";
+import { discoverSubmissions } from "../discover";
+import { intakeSubmission } from "../intake";
 import { fileNameFor } from "../student-id";
 
 function count(v: string): number {
@@ -47,7 +48,9 @@ export function registerBonusCommand(program: Command): void {
           let notebook: string | null = null;
           if (!s.problem) {
             try {
-              notebook = unpackSubmission(s, target, notebooks).notebooks[BONUS_NOTEBOOK] ?? null;
+              // read in the intake worker with its limits: a zip bomb is "no valid model", not a dead command
+              const r = await intakeSubmission(s, target, notebooks);
+              notebook = r.ok ? r.notebooks[BONUS_NOTEBOOK] ?? null : null;
             } catch {
               // an unusable zip: bonusReport lists the student with "no valid model"
             }

@@ -2,7 +2,7 @@ import AdmZip from "adm-zip";
 import { expect } from "chai";
 import * as fs from "fs";
 import * as path from "path";
-import { cleanStudentId, discoverSubmissions, splitNotebookName, unpackSubmission } from "../../grader/discover";
+import { cleanStudentId, discoverSubmissions, splitNotebookName } from "../../grader/discover";
 import { intakeSubmission } from "../../grader/intake";
 import { makeZip, tmpDir } from "./helpers";
 
@@ -86,7 +86,8 @@ describe("submission discovery", () => {
     expect(cleanStudentId("  ")).to.equal("  ");
   });
 
-  it("unpacks only inside the work folder and flags files that differ from the manifest", () => {
+  // unpacking now happens in the intake worker (grader/intake.ts) with limits; same assertions
+  it("unpacks only inside the work folder and flags files that differ from the manifest", async () => {
     const zip = new AdmZip();
     zip.addFile("notebooks/01_a.ipynb", Buffer.from(NB));
     zip.addFile("notebooks/bonus-model/model.json", Buffer.from("{}"));
@@ -100,7 +101,8 @@ describe("submission discovery", () => {
     zip.writeZip(path.join(dir, "gina.zip"));
     const { submissions } = discoverSubmissions(dir, NBS);
     const work = path.join(dir, "work", "gina");
-    const un = unpackSubmission(submissions[0], work, NBS);
+    const un = await intakeSubmission(submissions[0], work, NBS);
+    if (!un.ok) throw new Error(un.reason);
     expect(un.notebooks["01_a.ipynb"]).to.equal(path.join(work, "notebooks", "01_a.ipynb"));
     expect(un.notebooks["02_b.ipynb"]).to.equal(null);
     expect(fs.existsSync(path.join(work, "notebooks", "bonus-model", "model.json"))).to.equal(true);
