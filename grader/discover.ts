@@ -40,7 +40,7 @@ export interface DiscoveredSubmission {
   /** The gradebook status of such a submission (default "corrupt"). */
   problemStatus?: "corrupt" | "invalid" | "missing";
   /** What discovery set aside for this student (older copies), for the gradebook's log. */
-  notes: string[];
+  notes?: string[];
 }
 
 /** What an unpacked submission offers the grader. */
@@ -169,7 +169,7 @@ function listFilesRecursive(dir: string, depth = 0): string[] {
 
 /** The id a submission zip's file name gives: `<assignment>-<id>.zip` as `submit` names it, else the name. */
 function zipStudent(name: string, assignment: string | undefined): string {
-  const stem = name.replace(/\.zip$/i, "");
+  const stem = name.replace(/\.zip$/i, "") || name;
   const prefix = assignment ? `${assignment}-` : "";
   return studentIdFrom(prefix && stem.startsWith(prefix) && stem.length > prefix.length ? stem.slice(prefix.length) : stem);
 }
@@ -188,11 +188,14 @@ export function discoverSubmissions(dir: string, notebooks: string[], opts: Disc
   const loose = new Map<string, string[]>();
   for (const e of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
     const p = path.join(dir, e.name);
-    if (e.name.startsWith(".")) {
-      ignored.push(`${p}: a hidden file`);
+    // hidden entries (.DS_Store, .ipynb_checkpoints, the grader's own .grader-work) are no one's
+    // submission, unless they are a zip or a notebook: those are graded like any other
+    if (e.name.startsWith(".") && !(e.isFile() && /\.(zip|ipynb)$/i.test(e.name))) {
+      ignored.push(`${p}: a hidden file or folder`);
       continue;
     }
-    const stem = studentIdFrom(e.name.replace(/\.(zip|ipynb)$/i, ""));
+    // the name without its extension; the whole name when that leaves nothing (".zip")
+    const stem = studentIdFrom(e.name.replace(/\.(zip|ipynb)$/i, "") || e.name);
     try {
       if (e.isFile() && /\.zip$/i.test(e.name)) {
         found.push(fromZip(p, zipStudent(e.name, opts.assignment), "zip"));
@@ -203,7 +206,7 @@ export function discoverSubmissions(dir: string, notebooks: string[], opts: Disc
             `${e.name}: the name matches no notebook of the assignment (${notebooks.join(", ")}); name it <student>_<notebook>`));
           continue;
         }
-        const student = studentIdFrom(split.student);
+        const student = studentIdFrom(split.student || e.name);
         loose.set(student, [...(loose.get(student) ?? []), p]);
       } else if (e.isDirectory()) {
         const student = studentIdFrom(e.name);
@@ -213,7 +216,7 @@ export function discoverSubmissions(dir: string, notebooks: string[], opts: Disc
         if (zips.length > 0) {
           const s = fromZip(zips[0], student, "lms-folder");
           for (const z of zips.slice(1)) {
-            s.notes.push(`${path.relative(dir, z)} not graded: older than ${path.relative(dir, zips[0])}`);
+            (s.notes ??= []).push(`${path.relative(dir, z)} not graded: older than ${path.relative(dir, zips[0])}`);
             ignored.push(`${z}: older than ${zips[0]}`);
           }
           found.push(s);
@@ -244,7 +247,7 @@ export function discoverSubmissions(dir: string, notebooks: string[], opts: Disc
     // the same student twice (a zip and a folder of one name): the gradable, then the latest wins
     const rank = (x: DiscoveredSubmission): string => `${x.problem ? 0 : 1}${x.submittedAt ?? ""}`;
     const [keep, drop] = rank(s) > rank(prev) ? [s, prev] : [prev, s];
-    keep.notes.push(`${path.relative(dir, drop.source)} not graded: ${s.student} also submitted ${path.relative(dir, keep.source)}, which is newer` +
+    (keep.notes ??= []).push(`${path.relative(dir, drop.source)} not graded: ${s.student} also submitted ${path.relative(dir, keep.source)}, which is newer` +
       (drop.problem ? ` (and it was unusable: ${drop.problem})` : ""));
     ignored.push(`${drop.source}: an older submission of ${s.student}`);
     byStudent.set(s.student, keep);

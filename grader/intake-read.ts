@@ -260,6 +260,10 @@ async function unpackZip(file: string, nbDir: string, job: IntakeJob): Promise<{
       const isManifest = name === "manifest.json";
       const max = isManifest ? L.maxManifestBytes : /\.ipynb$/i.test(name) ? L.maxNotebookBytes : L.maxFileBytes;
       // the header's sizes are checked first; the stream is counted too, in case the header lies
+      if (entry.compressedSize > max) {
+        fail(new IntakeError("invalid", `zip entry ${name} is ${mib(entry.compressedSize)} compressed (limit ${mib(max)})`));
+        return;
+      }
       if (entry.uncompressedSize > max) {
         fail(new IntakeError("invalid", `zip entry ${name} unpacks to ${mib(entry.uncompressedSize)} (limit ${mib(max)})`));
         return;

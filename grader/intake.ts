@@ -93,6 +93,6 @@ export async function intakeSubmission(s: DiscoveredSubmission, workDir: string,
   const run = queue.then(() => readInWorker(job, limits));
   queue = run.catch(() => undefined);
   const r = await run;
-  if (r.ok && s.notes.length) return { ...r, warnings: [...s.notes, ...r.warnings] };
+  if (r.ok && s.notes?.length) return { ...r, warnings: [...s.notes, ...r.warnings] };
   return r;
 }

@@ -70,7 +70,7 @@ describe("submission discovery", () => {
     expect(submissions).to.have.length(1);
     expect(path.basename(submissions[0].source)).to.equal("a2.zip");
     expect(ignored.join()).to.match(/alice.zip: an older submission of alice/);
-    expect(submissions[0].notes.join()).to.match(/alice.zip not graded/);
+    expect(submissions[0].notes?.join()).to.match(/alice.zip not graded/);
   });
 
   it("rejects a missing folder", () => {

@@ -104,6 +104,12 @@ describe("intake: a class's submissions taken in safely (grade command)", functi
     const many = readJson<{ cells: unknown[] }>(path.join(FIXTURE_MASTERS, TINY));
     many.cells = Array.from({ length: 100_000 }, (_, i) => ({ cell_type: "markdown", id: `c${i}`, metadata: {}, source: "x" }));
     zipWith(path.join(subs, "many-cells.zip"), { [TINY]: JSON.stringify(many) });
+    const outputs = readJson<{ cells: { outputs?: unknown[] }[] }>(path.join(FIXTURE_MASTERS, TINY));
+    outputs.cells[1].outputs = Array.from({ length: 100_000 }, () => ({ output_type: "stream", name: "stdout", text: "x" }));
+    zipWith(path.join(subs, "many-outputs.zip"), { [TINY]: JSON.stringify(outputs) });
+    const entries: Record<string, string> = { [TINY]: master };
+    for (let i = 0; i < 2500; i++) entries[`bonus-model/f${i}.txt`] = "x";
+    zipWith(path.join(subs, "many-entries.zip"), entries);
 
     const r = grader(["grade", subs, "-g", gbFile, "-c", path.join(tmp, "course.json"), "--specs", FIXTURE_SPECS, "--masters", FIXTURE_MASTERS,
       "--workers", "2"]);
@@ -124,11 +130,11 @@ describe("intake: a class's submissions taken in safely (grade command)", functi
 
   it("finishes the batch with a row for every entry of the folder", () => {
     expect(code, `${out}\n${err}`).to.equal(3); // some are unusable: the exit code says so
-    expect(out).to.match(/^15 submissions: 6 notebook runs \(graded 6, failed 0, timed out 0\), 9 corrupt or missing/m);
+    expect(out).to.match(/^17 submissions: 6 notebook runs \(graded 6, failed 0, timed out 0\), 11 corrupt or missing/m);
     const gb = Gradebook.open(gbFile, "test");
     try {
       expect(gb.students().sort()).to.deep.equal([
-        "!!", "bomb", "deep-manifest", "deep-notebook", "big-notebook", "liar", "mallory", "many-cells", "Möller", "Müller",
+        "!!", "bomb", "deep-manifest", "deep-notebook", "big-notebook", "liar", "mallory", "many-cells", "many-entries", "many-outputs", "Möller", "Müller",
         "old-kit", "other-assignment", "victim", "名前 with spaces", longName,
       ].map((s) => s.normalize("NFC")).sort());
       expect(gb.jobCounts()).to.deep.include({ pending: 0, running: 0 });
@@ -196,6 +202,8 @@ describe("intake: a class's submissions taken in safely (grade command)", functi
       "deep-manifest": /manifest.json nests deeper than 64 levels/,
       "deep-notebook": /01_tiny.ipynb nests deeper than 64 levels/,
       "many-cells": /01_tiny.ipynb has 100000 cells \(limit 5000\)/,
+      "many-outputs": /01_tiny.ipynb has 100000 outputs \(limit 20000\)/,
+      "many-entries": /the zip has 2502 entries \(limit 2000\)/,
     };
     for (const [s, re] of Object.entries(want)) {
       const r = runOf(s);
@@ -255,6 +263,24 @@ describe("intake: student ids and file names", () => {
       expect(!hog.ok && hog.reason).to.match(/needed more than 8 MB of memory \(limit\)/);
       const fine = await intakeSubmission(submissions[0], path.join(dir, "w2"), [TINY]);
       expect(fine.ok && fine.notebooks[TINY]).to.equal(path.join(dir, "w2", "notebooks", TINY));
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("intake: names that leave nothing or start with a dot", () => {
+  it("gives every entry a non-empty id, and skips only hidden non-submissions", () => {
+    const dir = tmpDir("intake-names");
+    try {
+      fs.writeFileSync(path.join(dir, ".ipynb"), master);
+      zipWith(path.join(dir, ".zip"), { [TINY]: master });
+      zipWith(path.join(dir, ".hidden-student.zip"), { [TINY]: master });
+      fs.writeFileSync(path.join(dir, ".DS_Store"), "junk");
+      fs.mkdirSync(path.join(dir, ".ipynb_checkpoints"));
+      const { submissions, ignored } = discoverSubmissions(dir, [TINY], { assignment: "tiny" });
+      expect(submissions.map((s) => s.student).sort()).to.deep.equal([".hidden-student", ".ipynb", ".zip"]);
+      expect(ignored.map((i) => path.basename(i.split(":")[0])).sort()).to.deep.equal([".DS_Store", ".ipynb_checkpoints"]);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
