@@ -41,6 +41,8 @@ function startReader(memoryMb: number): Worker {
     stdout: true,
     stderr: true,
   });
+  worker.stdout.resume(); // nothing it prints is kept
+  worker.stderr.resume();
   worker.unref(); // an idle reader never keeps the command alive
   reader = { worker, memoryMb };
   return worker;
