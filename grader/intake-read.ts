@@ -286,7 +286,7 @@ async function unpackZip(file: string, nbDir: string, job: IntakeJob): Promise<{
           }
         }
         zip.readEntry();
-      }, fail);
+      }).catch(fail); // a write that fails (a file where a folder must go) ends the read with the reason
     });
     zip.readEntry();
   });

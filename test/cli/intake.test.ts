@@ -286,3 +286,18 @@ describe("intake: names that leave nothing or start with a dot", () => {
     }
   });
 });
+
+describe("intake: a zip whose entries clash on disk", () => {
+  it("ends with a reason, not an unhandled error", async () => {
+    const dir = tmpDir("intake-clash");
+    try {
+      zipWith(path.join(dir, "clash.zip"), { "bonus-model": "x", "bonus-model/w.bin": "y" });
+      const s = discoverSubmissions(dir, [TINY], { assignment: "tiny" }).submissions[0];
+      const r = await intakeSubmission(s, path.join(dir, "w"), [TINY]);
+      expect(r).to.deep.include({ ok: false, status: "corrupt" });
+      expect(!r.ok && r.reason).to.match(/cannot read the submission: EEXIST/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
