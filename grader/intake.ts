@@ -38,11 +38,11 @@ function startReader(memoryMb: number): Worker {
     eval: true,
     // the heap cap is the point; a deep manifest is refused before parsing, and a small stack keeps any recursion cheap
     resourceLimits: { maxOldGenerationSizeMb: memoryMb, maxYoungGenerationSizeMb: 32, stackSizeMb: 4 },
+    // its output is not passed on (nothing it prints is the grader's); these streams are never read,
+    // which also keeps them from holding the command open (a flowing stream would)
     stdout: true,
     stderr: true,
   });
-  worker.stdout.resume(); // nothing it prints is kept
-  worker.stderr.resume();
   worker.unref(); // an idle reader never keeps the command alive
   reader = { worker, memoryMb };
   return worker;
