@@ -6,7 +6,10 @@
  *     assignment has one notebook);
  *   - an LMS bulk download: one folder per student holding a zip or the notebooks
  *     (student id = the folder name, submission time = the LMS's file time).
- * and unpacks one safely (no path escapes, bounded size) into a work folder for grading.
+ * Every other entry (a stray file, a symlink, a notebook named for no exercise) is a submission
+ * too, with the reason it cannot be graded, so it gets a gradebook row. Ids are kept whole
+ * (grader/student-id.ts). Nothing here opens a zip: grader/intake.ts reads each submission in
+ * a worker thread with limits, and checks its manifest's assignment and kit version.
  */
 import AdmZip from "adm-zip";
 import * as crypto from "crypto";
@@ -34,6 +37,7 @@ export interface DiscoveredSubmission {
   contentHash: string;
   submittedAt: string | null;
   timeSource: "manifest" | "file" | null;
+  /** Always null at discovery (a manifest is read at intake, as data: never for identity or time). */
   manifest: Manifest | null;
   /** Set when the submission cannot be graded at all (corrupt zip, bad manifest, not a submission). */
   problem?: string;
