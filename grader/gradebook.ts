@@ -213,6 +213,27 @@ CREATE TABLE IF NOT EXISTS manual (
 
 const now = (): string => new Date().toISOString();
 
+/**
+ * Migration step (intake, issue 16.3): the class roster from `grade --roster`. Idempotent: the
+ * table is added when it is missing; a gradebook written before it keeps every row.
+ */
+export function migrateRoster(db: Database.Database): void {
+  db.exec(`CREATE TABLE IF NOT EXISTS roster (
+    student_id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    email TEXT NOT NULL,
+    line INTEGER NOT NULL,
+    imported_at TEXT NOT NULL
+  )`);
+}
+
+/** One student of the stored roster. */
+export interface RosterRow {
+  id: string;
+  name: string;
+  email: string;
+}
+
 /** Turns a value stored as JSON text back into data (null stays null). */
 function fromJson(text: string | null): unknown {
   return text === null ? undefined : JSON.parse(text);
@@ -240,6 +261,8 @@ export class Gradebook {
     db.exec(SCHEMA);
     // migration: bonus results (issue 16.6), idempotent, see gradebook-bonus.ts
     migrateBonusResults(db);
+    // migration: the class roster (issue 16.3), idempotent
+    migrateRoster(db);
     db.prepare("INSERT OR IGNORE INTO meta (key, value) VALUES ('created', ?)").run(now());
     return new Gradebook(db, graderVersion);
   }
@@ -269,6 +292,11 @@ export class Gradebook {
           s.penalty, s.kitVersion, s.manifest, now());
       return { id: Number(info.lastInsertRowid), isNew: true };
     })();
+  }
+
+  /** Stores the manifest read from a submission (data only: it decides neither identity nor time). */
+  setManifest(submissionId: number, manifest: string, kitVersion: string | null): void {
+    this.db.prepare("UPDATE submissions SET manifest = ?, kit_version = ? WHERE id = ?").run(manifest, kitVersion, submissionId);
   }
 
   submission(id: number): SubmissionRow {
@@ -359,6 +387,20 @@ export class Gradebook {
       const ins = this.db.prepare("INSERT INTO written (submission_id, notebook, cell_id, text) VALUES (?, ?, ?, ?)");
       for (const a of answers) ins.run(submissionId, notebook, a.cellId, a.text);
     })();
+  }
+
+  /** Replaces the stored roster with these students (in the roster's order). */
+  setRoster(entries: RosterRow[]): void {
+    this.db.transaction(() => {
+      this.db.prepare("DELETE FROM roster").run();
+      const ins = this.db.prepare("INSERT INTO roster (student_id, name, email, line, imported_at) VALUES (?, ?, ?, ?, ?)");
+      entries.forEach((e, i) => ins.run(e.id, e.name, e.email, i + 1, now()));
+    })();
+  }
+
+  /** The stored roster in its order; empty when none was given. */
+  roster(): RosterRow[] {
+    return this.db.prepare("SELECT student_id AS id, name, email FROM roster ORDER BY line").all() as RosterRow[];
   }
 
   /** All students, sorted. */

@@ -170,7 +170,14 @@ export function settleSubmissionTime(
   else if ((row.time_source === "times-file" || row.time_source === "first-seen") && row.submitted_at) [submittedAt, timeSource] = [row.submitted_at, row.time_source];
   else [submittedAt, timeSource] = [row.discovered_at, "first-seen"];
   const late = lateness(submittedAt, course);
-  db.prepare("UPDATE submissions SET submitted_at = ?, time_source = ?, late_minutes = ?, late_days = ?, penalty = ?, claimed_at = ? WHERE id = ?")
+  db.prepare("UPDATE submissions SET submitted_at = ?, time_source = ?, late_minutes = ?, late_days = ?, penalty = ?, claimed_at = COALESCE(?, claimed_at) WHERE id = ?")
     .run(submittedAt, timeSource, late.lateMinutes, late.lateDays, late.penalty, claimedAt, submissionId);
   return { submittedAt, timeSource, ...late };
+}
+
+/** Stores the time a submission's manifest claims (written by the student's machine: shown, never used). */
+export function recordClaimedTime(db: Database.Database, submissionId: number, claimed: unknown): void {
+  migrateSubmissionTimes(db);
+  const iso = typeof claimed === "string" && !Number.isNaN(Date.parse(claimed)) ? new Date(claimed).toISOString() : null;
+  db.prepare("UPDATE submissions SET claimed_at = ? WHERE id = ?").run(iso, submissionId);
 }

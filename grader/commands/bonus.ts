@@ -10,9 +10,11 @@ import * as os from "os";
 import * as path from "path";
 import { loadAssignment } from "../assignment";
 import { BONUS_DIR, BONUS_NOTEBOOK, bonusReport, formatBonusReport, reproduceBonus, type BonusSubmission } from "../bonus";
-import { discoverSubmissions, unpackSubmission } from "../discover";
+import { discoverSubmissions } from "../discover";
 import { Gradebook } from "../gradebook";
 import { storeBonusReport, storeBonusReproduction } from "../gradebook-bonus";
+import { intakeSubmission } from "../intake";
+import { fileNameFor } from "../student-id";
 import { kitVersion } from "../version";
 
 function count(v: string): number {
@@ -47,11 +49,13 @@ export function registerBonusCommand(program: Command): void {
         const { submissions } = discoverSubmissions(dir, notebooks);
         const entries: (BonusSubmission & { notebook: string | null })[] = [];
         for (const s of submissions) {
-          const target = path.join(work, s.student);
+          const target = path.join(work, fileNameFor(s.student));
           let notebook: string | null = null;
           if (!s.problem) {
             try {
-              notebook = unpackSubmission(s, target, notebooks).notebooks[BONUS_NOTEBOOK] ?? null;
+              // read in the intake worker with its limits: a zip bomb is "no valid model", not a dead command
+              const r = await intakeSubmission(s, target, notebooks);
+              notebook = r.ok ? r.notebooks[BONUS_NOTEBOOK] ?? null : null;
             } catch {
               // an unusable zip: bonusReport lists the student with "no valid model"
             }

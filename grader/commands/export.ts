@@ -57,7 +57,10 @@ export function runExport(what: string, file: string | undefined, o: ExportOptio
     if (what === "csv" || what === "all") {
       checkColumns(course.csv.columns);
       const f = path.join(o.out, "grades.csv");
-      fs.writeFileSync(f, gradesCsv(summaries, course.csv.columns));
+      // with a roster, every row says whether its student is on it (unless the course's columns already do)
+      const columns = gb.roster().length && !course.csv.columns.some((c) => c.value === "roster")
+        ? [...course.csv.columns, { header: "On roster", value: "roster" }] : course.csv.columns;
+      fs.writeFileSync(f, gradesCsv(summaries, columns));
       written.push(f);
     }
     if (what === "feedback" || what === "all") written.push(...writeFeedbackPages(gb, summaries, path.join(o.out, "feedback"), course.assignment));

@@ -9,13 +9,16 @@ import * as fs from "fs";
 import * as path from "path";
 import { loadAssignment } from "../assignment";
 import { CourseConfig, loadCourseConfig } from "../course";
-import { DiscoveredSubmission, discoverSubmissions, unpackSubmission } from "../discover";
+import { DiscoveredSubmission, discoverSubmissions } from "../discover";
 import { Gradebook, RunInput } from "../gradebook";
+import { intakeSubmission } from "../intake";
+import { readRoster, type RosterEntry } from "../roster";
+import { fileNameFor, studentIdFrom } from "../student-id";
 import type { GradeJobInput } from "../grade-worker";
 import { lockGradebook } from "../gradebook-lock";
 import { checkMastersFullMarks, type MasterCheckSummary } from "../master-check";
 import type { NotebookSpec } from "../spec";
-import { checkTimesIds, readTimesFile, settleSubmissionTime, type GivenTime } from "../submission-times";
+import { checkTimesIds, readTimesFile, recordClaimedTime, settleSubmissionTime, type GivenTime } from "../submission-times";
 import { TERM_WORKFLOW } from "../term-workflow";
 import { defaultWorkers, Outcome, PoolJob, runPool } from "../pool";
 import { ProgressBar, ProgressCounts } from "../progress-bar";
@@ -40,6 +43,8 @@ export interface GradeFolderOptions {
   progressOut?: NodeJS.WritableStream & { isTTY?: boolean };
   /** A CSV of student id and submission time from the LMS (see grader/submission-times.ts). */
   timesFile?: string;
+  /** The class roster (`--roster`): stored in the gradebook, replacing an earlier one. */
+  roster?: RosterEntry[];
 }
 
 export interface GradeSummary {
@@ -56,6 +61,8 @@ export interface GradeSummary {
   lateByFirstSeen: string[];
   /** The masters checked at full marks before the batch (graded now, or passed before under the same key). */
   masters: MasterCheckSummary;
+  /** With a roster: its students without a submission, and submissions from ids not on it. */
+  roster?: { missing: string[]; notOnRoster: string[] };
 }
 
 /** Markdown cells tagged `written-answer` in a master (tags are read from the master only). */
@@ -119,11 +126,13 @@ export async function gradeFolder(o: GradeFolderOptions): Promise<GradeSummary> 
   const unpackedDirs: string[] = [];
   try {
     const resumed = gb.resetInterrupted();
-    const { submissions, ignored } = discoverSubmissions(o.dir, notebooks);
+    if (o.roster) gb.setRoster(o.roster);
     const lateByFirstSeen: string[] = [];
-    const selected = o.students?.length ? submissions.filter((s) => o.students?.includes(s.student)) : submissions;
-    if (o.students?.length) {
-      const missing = o.students.filter((id) => !submissions.some((s) => s.student === id));
+    const { submissions, ignored } = discoverSubmissions(o.dir, notebooks, { assignment: o.course.assignment });
+    const wanted = o.students?.map(studentIdFrom);
+    const selected = wanted?.length ? submissions.filter((s) => wanted.includes(s.student)) : submissions;
+    if (wanted?.length) {
+      const missing = wanted.filter((id) => !submissions.some((s) => s.student === id));
       if (missing.length) throw new Error(`no submission found for student(s): ${missing.join(", ")}`);
     }
     const paths = new Map<number, { sub: DiscoveredSubmission; notebooks: Record<string, string | null>; warnings: string[] }>();
@@ -146,20 +155,33 @@ export async function gradeFolder(o: GradeFolderOptions): Promise<GradeSummary> 
         continue;
       }
       if (s.problem) {
-        for (const nb of todo) gb.recordDirect(id, nb, failedRun(specs[notebooks.indexOf(nb)], "corrupt", s.problem));
+        for (const nb of todo) gb.recordDirect(id, nb, failedRun(specs[notebooks.indexOf(nb)], s.problemStatus ?? "corrupt", s.problem));
         unusable += todo.length;
         continue;
       }
-      const dir = path.join(workRoot, `${s.student}-${crypto.createHash("sha256").update(s.contentHash).digest("hex").slice(0, 12)}`);
-      let unpacked;
+      // a short, hashed name: any id (Unicode, "/", 300 characters) makes a safe, unique folder
+      const dir = path.join(workRoot, `${fileNameFor(s.student)}-${crypto.createHash("sha256").update(s.contentHash).digest("hex").slice(0, 12)}`);
       unpackedDirs.push(dir);
-      try {
-        unpacked = unpackSubmission(s, dir, notebooks);
-      } catch (e) {
-        const reason = `corrupt submission ${path.basename(s.source)}: ${(e as Error).message}`;
-        for (const nb of todo) gb.recordDirect(id, nb, failedRun(specs[notebooks.indexOf(nb)], "corrupt", reason));
+      // unpacked and checked in a worker thread with limits: a hostile file becomes a row, never a dead batch
+      const intake = await intakeSubmission(s, dir, notebooks, { expect: { assignment: o.course.assignment, kitVersion: kitVersion() } });
+      if (!intake.ok) {
+        const reason = `${intake.status === "corrupt" ? "corrupt" : "unusable"} submission ${path.basename(s.source)}: ${intake.reason}`;
+        for (const nb of todo) gb.recordDirect(id, nb, failedRun(specs[notebooks.indexOf(nb)], intake.status, reason));
         unusable += todo.length;
         continue;
+      }
+      if (intake.manifest) {
+        gb.setManifest(id, JSON.stringify(intake.manifest), intake.manifest.kitVersion || null);
+        // the student's own clock: kept to be shown beside the time that counts, never used
+        recordClaimedTime(gb.db, id, intake.manifest.timestamp);
+      }
+      const unpacked = { notebooks: { ...intake.notebooks }, warnings: intake.warnings };
+      for (const [nb, reason] of Object.entries(intake.rejected)) {
+        if (todo.includes(nb)) {
+          gb.recordDirect(id, nb, failedRun(specs[notebooks.indexOf(nb)], "invalid", reason));
+          unusable += 1;
+        }
+        unpacked.notebooks[nb] = null; // never parsed by the batch, never queued
       }
       paths.set(id, { sub: s, ...unpacked });
       for (const nb of notebooks) {
@@ -169,6 +191,7 @@ export async function gradeFolder(o: GradeFolderOptions): Promise<GradeSummary> 
         if (p) captureSolutionCells(gb.db, id, nb, p, path.join(mastersDir, nb));
       }
       for (const nb of todo) {
+        if (intake.rejected[nb]) continue;
         if (unpacked.notebooks[nb]) gb.enqueue(id, nb);
         else {
           gb.recordDirect(id, nb, failedRun(specs[notebooks.indexOf(nb)], "missing", `missing notebook: ${nb} is not in the submission`));
@@ -214,7 +237,12 @@ export async function gradeFolder(o: GradeFolderOptions): Promise<GradeSummary> 
       },
     });
     bar.finish();
-    return { submissions: selected.length, skipped, resumed, jobs: jobs.length, unusable, counts: bar.counts, ignored, seconds: (Date.now() - t0) / 1000, lateByFirstSeen, masters };
+    const rosterIds = new Set(gb.roster().map((r) => r.id));
+    const roster = rosterIds.size ? {
+      missing: [...rosterIds].filter((id) => !submissions.some((s) => s.student === id)),
+      notOnRoster: submissions.map((s) => s.student).filter((id) => !rosterIds.has(id)),
+    } : undefined;
+    return { roster, submissions: selected.length, skipped, resumed, jobs: jobs.length, unusable, counts: bar.counts, ignored, seconds: (Date.now() - t0) / 1000, lateByFirstSeen, masters };
   } finally {
     gb.close();
     removeWorkDirs(workRoot, unpackedDirs);
@@ -255,17 +283,20 @@ export function registerGradeCommand(program: Command): void {
     .option("--cell-timeout <seconds>", "time limit per cell", positiveInt)
     .option("--memory <mb>", "memory cap per notebook run", positiveInt)
     .option("--times <file>", "CSV of student id and submission time from the LMS (header row; ISO 8601, \"2026-12-15 23:59\", Moodle's \"Monday, 15 December 2026, 11:59 PM\" or Unix seconds; no zone = the due date's); without it a submission's time is when grade first saw it")
+    .option("--roster <file>", "class roster CSV (id, name, email as the LMS exports it): the grades CSV lists every student on it")
     .addHelpText("after", "\nExit codes: 0 every submission graded; 1 bad usage or input; 3 some runs failed, timed out or were corrupt or missing (all are in the gradebook with a reason).")
     .addHelpText("after", TERM_WORKFLOW)
     .action(async (dir: string, opts: {
       gradebook: string; course: string; workers?: number; force?: boolean; student?: string[]; specs?: string; masters?: string;
-      notebookTimeout?: number; cellTimeout?: number; memory?: number; times?: string;
+      notebookTimeout?: number; cellTimeout?: number; memory?: number; times?: string; roster?: string;
     }) => {
+      // read before grading: a bad roster stops here, naming the line, with nothing graded
+      const roster = opts.roster ? readRoster(path.resolve(opts.roster)) : undefined;
       const summary = await gradeFolder({
         dir, gradebook: opts.gradebook, course: loadCourseConfig(path.resolve(opts.course)), workers: opts.workers,
         force: opts.force || Boolean(opts.student?.length), students: opts.student, specsDir: opts.specs, mastersDir: opts.masters,
         notebookTimeoutMs: opts.notebookTimeout ? opts.notebookTimeout * 1000 : undefined, memoryMb: opts.memory,
-        cellTimeoutMs: opts.cellTimeout ? opts.cellTimeout * 1000 : undefined, timesFile: opts.times,
+        cellTimeoutMs: opts.cellTimeout ? opts.cellTimeout * 1000 : undefined, timesFile: opts.times, roster,
       });
       const m = summary.masters;
       process.stderr.write(`masters at full marks under this runner: ${m.graded.length + m.cached.length} (${m.cached.length} known from the cache)\n`);
@@ -274,6 +305,11 @@ export function registerGradeCommand(program: Command): void {
           `${summary.lateByFirstSeen.slice(0, 10).join(", ")}${summary.lateByFirstSeen.length > 10 ? ", ..." : ""}; give the LMS's submission times with --times FILE\n`);
       }
       for (const w of summary.ignored) process.stderr.write(`ignored: ${w}\n`);
+      if (summary.roster) {
+        const r = summary.roster;
+        if (r.missing.length) process.stderr.write(`roster: ${r.missing.length} student(s) without a submission (status "missing" in the CSV)\n`);
+        if (r.notOnRoster.length) process.stderr.write(`roster: ${r.notOnRoster.length} submission(s) from ids not on the roster: ${r.notOnRoster.map((id) => JSON.stringify(id)).join(", ")}\n`);
+      }
       const c = summary.counts;
       process.stdout.write(
         `${summary.submissions} submissions: ${summary.jobs} notebook runs (graded ${c.graded}, failed ${c.failed}, timed out ${c.timedOut}), ` +

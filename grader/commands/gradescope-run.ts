@@ -8,7 +8,8 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { loadAssignment } from "../assignment";
-import { discoverSubmissions, unpackSubmission } from "../discover";
+import { discoverSubmissions } from "../discover";
+import { intakeSubmission } from "../intake";
 import { GradescopeConfig, gradescopeResults } from "../export/gradescope";
 import type { RunInput } from "../gradebook";
 import { failedRun, runFromCore } from "../run-result";
@@ -30,11 +31,17 @@ export async function runGradescope(submission: string, resultsFile: string, con
     const runs: { notebook: string; run: RunInput }[] = [];
     let unpacked: Record<string, string | null> | null = null;
     let problem = found?.problem;
+    let problemStatus: RunInput["status"] = found?.problemStatus ?? "corrupt";
+    let rejected: Record<string, string> = {};
     if (found && !problem) {
-      try {
-        unpacked = unpackSubmission(found, path.join(holder, "work"), notebooks).notebooks;
-      } catch (e) {
-        problem = `corrupt submission: ${(e as Error).message}`;
+      // read in the intake worker with its limits (zip size, depth, cells), never in this process's memory
+      const r = await intakeSubmission(found, path.join(holder, "work"), notebooks);
+      if (r.ok) {
+        unpacked = r.notebooks;
+        rejected = r.rejected;
+      } else {
+        problem = `${r.status} submission: ${r.reason}`;
+        problemStatus = r.status;
       }
     }
     // eslint-disable-next-line @typescript-eslint/no-var-requires
@@ -42,7 +49,8 @@ export async function runGradescope(submission: string, resultsFile: string, con
     for (const spec of specs) {
       const nbPath = unpacked?.[spec.notebook];
       let run: RunInput;
-      if (problem) run = failedRun(spec, "corrupt", problem);
+      if (problem) run = failedRun(spec, problemStatus, problem);
+      else if (rejected[spec.notebook]) run = failedRun(spec, "invalid", rejected[spec.notebook]);
       else if (!nbPath) run = failedRun(spec, "missing", `missing notebook: ${spec.notebook} is not in the submission`);
       else {
         try {

@@ -13,11 +13,14 @@ import type { StudentSummary } from "./summary";
  * `timeSource` (where that time came from: times-file or first-seen), `claimedAt` (the student's own
  * manifest time: shown, never used), `status`,
  * `q:<question id>` (its points), `nb:<notebook stem>` (its points), `manual:<question id>`,
- * `bonus` (the bonus result in words), `bonusAccuracy`, `bonusRank` (empty when not measured or not ranked),
+ * `bonus` (the bonus result in words), `bonusAccuracy`, `bonusRank` (empty when not measured or not ranked);
+ * with a roster (`grade --roster`): `roster` ("yes", or "NOT ON ROSTER" for a submission from an
+ * id the roster lacks), `name` and `email`;
  * `comment:<question id>` (what the student is told of that question: from its student view,
  * so of a hidden probe only that it failed; "" when it passed) and `manual-comment:<question id>`.
  */
-export const CSV_FIELDS = ["student", "auto", "manual", "score", "final", "max", "percent", "penalty", "lateDays", "lateMinutes", "submittedAt", "timeSource", "claimedAt", "status", "bonus", "bonusAccuracy", "bonusRank"];
+export const CSV_FIELDS = ["student", "auto", "manual", "score", "final", "max", "percent", "penalty", "lateDays", "lateMinutes", "submittedAt", "timeSource", "claimedAt", "status", "bonus", "bonusAccuracy", "bonusRank",
+  "roster", "name", "email"];
 
 /** The value of one column for one student; throws naming an unknown column value. */
 export function csvValue(s: StudentSummary, value: string): string | number {
@@ -39,6 +42,9 @@ export function csvValue(s: StudentSummary, value: string): string | number {
     case "bonus": return bonusText(s.bonus);
     case "bonusAccuracy": return s.bonus?.accuracy ?? "";
     case "bonusRank": return s.bonus?.rank ?? "";
+    case "roster": return s.onRoster === null ? "" : s.onRoster ? "yes" : "NOT ON ROSTER";
+    case "name": return s.name;
+    case "email": return s.email;
   }
   if (value.startsWith("q:")) return s.questions[value.slice(2)]?.score ?? 0;
   if (value.startsWith("manual:")) return s.manual[value.slice(7)]?.points ?? "";

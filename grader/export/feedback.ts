@@ -9,6 +9,7 @@ import * as path from "path";
 import type { Gradebook } from "../gradebook";
 import { bonusFeedbackSection } from "../gradebook-bonus";
 import { failedCellNotes, hiddenLine, studentLog, studentQuestionView, studentReason, type StudentQuestionView } from "./student-view";
+import { fileNameFor } from "../student-id";
 import type { StudentSummary } from "./summary";
 import { classMedians } from "../stats/stats";
 
@@ -109,11 +110,11 @@ export function feedbackHtml(gb: Gradebook, s: StudentSummary, assignment: strin
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${esc(assignment)}: ${esc(s.student)}</title><style>${STYLE}</style></head><body>${body}</body></html>\n`;
 }
 
-/** Writes feedback/<student>.html for every summary; returns the files written. */
+/** Writes feedback/<fileNameFor(student)>.html for every summary (any id gives a short, unique name); returns the files written. */
 export function writeFeedbackPages(gb: Gradebook, summaries: StudentSummary[], outDir: string, assignment: string): string[] {
   fs.mkdirSync(outDir, { recursive: true });
   return summaries.map((s) => {
-    const file = path.join(outDir, `${s.student}.html`);
+    const file = path.join(outDir, `${fileNameFor(s.student)}.html`);
     fs.writeFileSync(file, feedbackHtml(gb, s, assignment));
     return file;
   });

@@ -4,7 +4,7 @@
  * from here, so they cannot disagree with each other or with the gradebook.
  */
 import { currentBonus, type StoredBonus } from "../gradebook-bonus";
-import { Gradebook, RunRow } from "../gradebook";
+import { Gradebook, RosterRow, RunRow } from "../gradebook";
 import { applyPenalty } from "../late";
 import { questionComment, studentQuestionView } from "./student-view";
 
@@ -40,16 +40,22 @@ export interface StudentSummary {
   penalty: number;
   /** (auto + manual) after the late penalty */
   final: number;
-  /** "graded" when every notebook ran, else e.g. "timeout: 02_mlp.ipynb" */
+  /** "graded" when every notebook ran, else e.g. "timeout: 02_mlp.ipynb"; "missing" for a roster student without a submission */
   status: string;
   /** The bonus competition's stored result (`grader bonus`), if measured. */
   bonus?: StoredBonus;
+  /** Whether the student is on the roster; null when the gradebook has no roster. */
+  onRoster: boolean | null;
+  /** Name and email from the roster ("" when not on it). */
+  name: string;
+  email: string;
 }
 
 const round2 = (x: number): number => Math.round(x * 100) / 100;
 
 /** The student's summary; `notebooks` gives each notebook's max score (for the ones without a run). */
-export function summarize(gb: Gradebook, student: string, notebooks: { notebook: string; max: number }[]): StudentSummary {
+export function summarize(gb: Gradebook, student: string, notebooks: { notebook: string; max: number }[],
+  roster: Map<string, RosterRow> | null = rosterOf(gb)): StudentSummary {
   const runs = new Map<string, RunRow>(gb.currentRuns(student).map((r) => [r.notebook, r]));
   const standings: NotebookStanding[] = notebooks.map(({ notebook, max }) => {
     const r = runs.get(notebook);
@@ -89,12 +95,23 @@ export function summarize(gb: Gradebook, student: string, notebooks: { notebook:
     lateDays: sub?.late_days ?? 0,
     penalty,
     final: applyPenalty(auto + manualTotal, penalty),
-    status: bad.length === 0 ? "graded" : bad.map((s) => `${s.status}: ${s.notebook}`).join("; "),
+    status: !sub && runs.size === 0 ? "missing" : bad.length === 0 ? "graded" : bad.map((s) => `${s.status}: ${s.notebook}`).join("; "),
     bonus: currentBonus(gb.db, student),
+    onRoster: roster ? roster.has(student) : null,
+    name: roster?.get(student)?.name ?? "",
+    email: roster?.get(student)?.email ?? "",
   };
 }
 
-/** Summaries of every student in the gradebook, sorted by id. */
+/** The gradebook's roster by id, or null when it has none. */
+function rosterOf(gb: Gradebook): Map<string, RosterRow> | null {
+  const rows = gb.roster();
+  return rows.length ? new Map(rows.map((r) => [r.id, r])) : null;
+}
+
+/** Summaries of every student in the gradebook and on its roster (non-submitters too), sorted by id. */
 export function summarizeAll(gb: Gradebook, notebooks: { notebook: string; max: number }[]): StudentSummary[] {
-  return gb.students().map((s) => summarize(gb, s, notebooks));
+  const roster = rosterOf(gb);
+  const ids = [...new Set([...gb.students(), ...(roster?.keys() ?? [])])].sort((a, b) => a.localeCompare(b) || (a < b ? -1 : a > b ? 1 : 0));
+  return ids.map((s) => summarize(gb, s, notebooks, roster));
 }

@@ -2,7 +2,8 @@ import AdmZip from "adm-zip";
 import { expect } from "chai";
 import * as fs from "fs";
 import * as path from "path";
-import { cleanStudentId, discoverSubmissions, splitNotebookName, unpackSubmission } from "../../grader/discover";
+import { cleanStudentId, discoverSubmissions, splitNotebookName } from "../../grader/discover";
+import { intakeSubmission } from "../../grader/intake";
 import { makeZip, tmpDir } from "./helpers";
 
 const NBS = ["01_a.ipynb", "02_b.ipynb"];
@@ -13,7 +14,8 @@ describe("submission discovery", () => {
   beforeEach(() => (dir = tmpDir("discover")));
   afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-  it("finds zips (student from the manifest), loose notebooks and LMS folders", () => {
+  // issue 23.4: the student is the zip's name, never the manifest's; ids are kept whole (16.3)
+  it("finds zips (student from the file name), loose notebooks and LMS folders", () => {
     makeZip(path.join(dir, "whatever.zip"), "alice", { "01_a.ipynb": NB, "02_b.ipynb": NB });
     fs.writeFileSync(path.join(dir, "bob_01_a.ipynb"), NB);
     fs.writeFileSync(path.join(dir, "bob_02_b.ipynb"), NB);
@@ -27,36 +29,48 @@ describe("submission discovery", () => {
 
     const { submissions, ignored } = discoverSubmissions(dir, NBS);
     expect(submissions.map((s) => [s.student, s.kind])).to.deep.equal([
-      ["alice", "zip"], ["bob", "notebooks"], ["Carol_Smith_123_assignsubmission_file", "lms-folder"], ["dave", "lms-folder"],
+      ["bob", "notebooks"], ["Carol Smith_123_assignsubmission_file_", "lms-folder"], ["dave", "lms-folder"], ["notes.txt", "notebooks"],
+      ["whatever", "zip"],
     ]);
-    const alice = submissions[0];
-    expect(alice.timeSource).to.equal("manifest");
-    expect(alice.submittedAt).to.equal("2026-12-01T10:00:00.000Z");
-    const carol = submissions[2];
+    const whatever = submissions[4];
+    // the file's time, never the manifest the student wrote
+    expect(whatever.timeSource).to.equal("file");
+    expect(whatever.submittedAt).to.equal(fs.statSync(path.join(dir, "whatever.zip")).mtime.toISOString());
+    const carol = submissions[1];
     // the LMS's file time, not the manifest the student wrote
     expect(carol).to.include({ timeSource: "file", submittedAt: "2026-12-03T08:00:00.000Z" });
-    expect(submissions[1].files.map((f) => path.basename(f))).to.deep.equal(["bob_01_a.ipynb", "bob_02_b.ipynb"]);
-    expect(ignored.join("\n")).to.match(/notes.txt: neither a zip/);
+    expect(submissions[0].files.map((f) => path.basename(f))).to.deep.equal(["bob_01_a.ipynb", "bob_02_b.ipynb"]);
+    // no entry is dropped: a stray file becomes a row that says why (16.3)
+    expect(submissions[3].problem).to.match(/notes.txt is not a submission: neither a zip/);
+    expect(ignored).to.deep.equal([]);
   });
 
-  it("marks an unreadable zip or one without a manifest as a problem, not an exception", () => {
+  it("marks an unreadable zip or one without a manifest as a problem, not an exception", async () => {
     fs.writeFileSync(path.join(dir, "eve.zip"), "this is not a zip");
     const noManifest = new AdmZip();
     noManifest.addFile("notebooks/01_a.ipynb", Buffer.from(NB));
     noManifest.writeZip(path.join(dir, "frank.zip"));
     const { submissions } = discoverSubmissions(dir, NBS);
     expect(submissions.map((s) => s.student)).to.deep.equal(["eve", "frank"]);
-    expect(submissions[0].problem).to.match(/corrupt submission eve.zip: not a readable zip/);
-    expect(submissions[1].problem).to.match(/no manifest.json/);
+    // zips are read at intake (in a worker with limits), not at discovery
+    const [eve, frank] = await Promise.all(submissions.map((s) => intakeSubmission(s, path.join(dir, "work", s.student), NBS)));
+    expect(eve).to.deep.include({ ok: false, status: "corrupt" });
+    expect(!eve.ok && eve.reason).to.match(/not a readable zip/);
+    expect(!frank.ok && frank.reason).to.match(/no manifest.json/);
   });
 
+  // the same student twice is now a zip and a folder of one name (ids come from names, not manifests)
   it("keeps only the latest submission of a student", () => {
-    makeZip(path.join(dir, "a1.zip"), "alice", { "01_a.ipynb": NB }, "2026-12-01T10:00:00.000Z");
-    makeZip(path.join(dir, "a2.zip"), "alice", { "01_a.ipynb": "{\"cells\":[1]}" }, "2026-12-02T10:00:00.000Z");
+    makeZip(path.join(dir, "alice.zip"), "alice", { "01_a.ipynb": NB }, "2026-12-01T10:00:00.000Z");
+    fs.mkdirSync(path.join(dir, "alice"));
+    makeZip(path.join(dir, "alice", "a2.zip"), "alice", { "01_a.ipynb": "{\"cells\":[1]}" }, "2026-12-02T10:00:00.000Z");
+    fs.utimesSync(path.join(dir, "alice.zip"), new Date("2026-12-01T10:00:00Z"), new Date("2026-12-01T10:00:00Z"));
+    fs.utimesSync(path.join(dir, "alice", "a2.zip"), new Date("2026-12-02T10:00:00Z"), new Date("2026-12-02T10:00:00Z"));
     const { submissions, ignored } = discoverSubmissions(dir, NBS);
     expect(submissions).to.have.length(1);
     expect(path.basename(submissions[0].source)).to.equal("a2.zip");
-    expect(ignored.join()).to.match(/a1.zip: an older submission of alice/);
+    expect(ignored.join()).to.match(/alice.zip: an older submission of alice/);
+    expect(submissions[0].notes?.join()).to.match(/alice.zip not graded/);
   });
 
   it("rejects a missing folder", () => {
@@ -67,11 +81,13 @@ describe("submission discovery", () => {
     expect(splitNotebookName("x_y_01_a.ipynb", NBS)).to.deep.equal({ student: "x_y", notebook: "01_a.ipynb" });
     expect(splitNotebookName("x.ipynb", NBS)).to.equal(null);
     expect(splitNotebookName("x.ipynb", ["01_a.ipynb"])).to.deep.equal({ student: "x", notebook: "01_a.ipynb" });
-    expect(cleanStudentId(" Jane Doe (42) ")).to.equal("Jane_Doe_42");
-    expect(() => cleanStudentId("  ")).to.throw(/cannot derive a student id/);
+    // 16.3: ids keep what they say (trimmed, NFC), and never throw
+    expect(cleanStudentId(" Jane Doe (42) ")).to.equal("Jane Doe (42)");
+    expect(cleanStudentId("  ")).to.equal("  ");
   });
 
-  it("unpacks only inside the work folder and flags files that differ from the manifest", () => {
+  // unpacking now happens in the intake worker (grader/intake.ts) with limits; same assertions
+  it("unpacks only inside the work folder and flags files that differ from the manifest", async () => {
     const zip = new AdmZip();
     zip.addFile("notebooks/01_a.ipynb", Buffer.from(NB));
     zip.addFile("notebooks/bonus-model/model.json", Buffer.from("{}"));
@@ -85,7 +101,8 @@ describe("submission discovery", () => {
     zip.writeZip(path.join(dir, "gina.zip"));
     const { submissions } = discoverSubmissions(dir, NBS);
     const work = path.join(dir, "work", "gina");
-    const un = unpackSubmission(submissions[0], work, NBS);
+    const un = await intakeSubmission(submissions[0], work, NBS);
+    if (!un.ok) throw new Error(un.reason);
     expect(un.notebooks["01_a.ipynb"]).to.equal(path.join(work, "notebooks", "01_a.ipynb"));
     expect(un.notebooks["02_b.ipynb"]).to.equal(null);
     expect(fs.existsSync(path.join(work, "notebooks", "bonus-model", "model.json"))).to.equal(true);

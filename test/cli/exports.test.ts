@@ -9,6 +9,7 @@ import { importManualCsv, parseManualCsv, writeWrittenPages } from "../../grader
 import { Gradebook, RunInput } from "../../grader/gradebook";
 import { loadSpecsFrom } from "../../grader/assignment";
 import { FIXTURE_SPECS, tmpDir } from "./helpers";
+import { fileNameFor } from "../../grader/student-id";
 
 const partial: RunInput = {
   status: "graded", score: 1, maxScore: 3, log: "", seconds: 1, masterHash: "m",
@@ -81,7 +82,8 @@ describe("exports", () => {
 
   it("writes feedback pages with public mismatches and hints, the log of a timed-out run, and no hidden value", () => {
     const files = writeFeedbackPages(gb, [summarize(gb, "alice", NBS), summarize(gb, "bob", NBS)], path.join(dir, "fb"), "tiny");
-    expect(files.map((f) => path.basename(f))).to.deep.equal(["alice.html", "bob.html"]);
+    // issue 23.4: file names are a short, hashed form of the id
+    expect(files.map((f) => path.basename(f))).to.deep.equal([`${fileNameFor("alice")}.html`, `${fileNameFor("bob")}.html`]);
     const alice = fs.readFileSync(files[0], "utf8");
     expect(alice).to.include("Score: <b>0.8</b> / 3");
     expect(alice).to.include("squareAll of 5 values");

@@ -20,6 +20,7 @@ import { summarizeAll } from "../../grader/export/summary";
 import { Gradebook } from "../../grader/gradebook";
 import { buildRelease, hiddenTexts, solutionLines } from "../../grader/release";
 import { KIT_ROOT } from "../../grader/version";
+import { fileNameFor } from "../../grader/student-id";
 import { FIXTURE_MASTERS, FIXTURE_SPECS, grader, makeZip, NotebookJsonLike, readJson, TINY, tmpDir } from "./helpers";
 
 const specs = loadSpecsFrom(FIXTURE_SPECS);
@@ -102,11 +103,14 @@ describe("instructor workflow on 30 submissions (fixture assignment)", function 
     const right = { "square-impl": src("square-impl"), "scale-impl": src("scale-impl"), "why-answer": "Squares are never negative." };
     const partlyRight = { ...right, "scale-impl": "function scaleAll(xs: number[], factor: number): number[] {\n  return xs.map((v) => v + factor);\n}" };
     const put = (student: string, text: string, how: "zip" | "lms" | "loose", timestamp?: string): void => {
-      if (how === "zip") makeZip(path.join(subs, `${student}.zip`), student, { [TINY]: text }, timestamp);
+      let file: string;
+      if (how === "zip") makeZip((file = path.join(subs, `${student}.zip`)), student, { [TINY]: text }, timestamp);
       else if (how === "lms") {
         fs.mkdirSync(path.join(subs, student));
-        makeZip(path.join(subs, student, "submission.zip"), student, { [TINY]: text }, timestamp);
-      } else fs.writeFileSync(path.join(subs, `${student}_01_tiny.ipynb`), text);
+        makeZip((file = path.join(subs, student, "submission.zip")), student, { [TINY]: text }, timestamp);
+      } else fs.writeFileSync((file = path.join(subs, `${student}_01_tiny.ipynb`)), text);
+      // the time of a submission is where it sits (the file's), never the manifest the student wrote
+      if (timestamp) fs.utimesSync(file, new Date(timestamp), new Date(timestamp));
     };
     for (let i = 1; i <= 7; i++) {
       put(`right-${i}`, edited(studentNb, right), i <= 3 ? "zip" : i <= 5 ? "lms" : "loose");
@@ -246,7 +250,7 @@ describe("instructor workflow on 30 submissions (fixture assignment)", function 
       for (const s of summaries) {
         const row = rows.find((x) => x[0] === s.student);
         expect(row, s.student).to.deep.equal([s.student, String(s.final), "3", String(s.lateDays), s.submittedAt, "times-file", s.status]);
-        const page = fs.readFileSync(path.join(out, "feedback", `${s.student}.html`), "utf8");
+        const page = fs.readFileSync(path.join(out, "feedback", `${fileNameFor(s.student)}.html`), "utf8");
         expect(page).to.include(`Score: <b>${s.final}</b> / 3`);
         for (const secret of hiddenTexts(specs)) expect(page).not.to.include(secret);
       }
@@ -254,13 +258,13 @@ describe("instructor workflow on 30 submissions (fixture assignment)", function 
       const written = fs.readFileSync(path.join(out, "written", "why-answer.html"), "utf8");
       expect(written).to.include("Squares are never negative.");
       expect(written).to.include("The square of -x equals the square of x.");
-      const partly = fs.readFileSync(path.join(out, "feedback", "partly-1.html"), "utf8");
+      const partly = fs.readFileSync(path.join(out, "feedback", `${fileNameFor("partly-1")}.html`), "utf8");
       expect(partly).to.include("scaleAll([1, 2, 3], 2)");
       expect(partly).to.include("Hint: Multiply each value by the factor.");
       // the endless loop's cell is named with its error; the memory bomb's run shows its reason and log
-      const hang = fs.readFileSync(path.join(out, "feedback", "hang.html"), "utf8");
+      const hang = fs.readFileSync(path.join(out, "feedback", `${fileNameFor("hang")}.html`), "utf8");
       expect(hang).to.match(/<li><code>square-demo<\/code>: [^<]*(did not finish|time)/i);
-      const memory = fs.readFileSync(path.join(out, "feedback", "memory.html"), "utf8");
+      const memory = fs.readFileSync(path.join(out, "feedback", `${fileNameFor("memory")}.html`), "utf8");
       expect(memory).to.match(/log of the run/);
       expect(memory).to.match(/memory/i);
     } finally {
