@@ -10,6 +10,7 @@ import * as os from "os";
 import * as path from "path";
 import { loadAssignment } from "../assignment";
 import { BONUS_DIR, BONUS_NOTEBOOK, bonusReport, formatBonusReport, reproduceBonus, type BonusSubmission } from "../bonus";
+import { loadCourseConfig } from "../course";
 import { discoverSubmissions } from "../discover";
 import { Gradebook } from "../gradebook";
 import { storeBonusReport, storeBonusReproduction } from "../gradebook-bonus";
@@ -42,11 +43,13 @@ export function registerBonusCommand(program: Command): void {
     .option("--masters <dir>", "its master notebooks (default: notebooks/)")
     .option("-g, --gradebook <file>", "store the results in this gradebook (CSV, report and feedback show them)", "gradebook.sqlite")
     .option("--no-store", "only print the ranking, store nothing")
-    .action(async (dir: string, opts: { limit?: number; threshold?: number; reproduce?: number; specs?: string; masters?: string; gradebook: string; store: boolean }) => {
+    .option("-c, --course <file>", "course config (its assignment name turns <assignment>-<id>.zip into the id grade uses)", "course.json")
+    .action(async (dir: string, opts: { limit?: number; threshold?: number; reproduce?: number; specs?: string; masters?: string; gradebook: string; store: boolean; course: string }) => {
       const notebooks = loadAssignment(opts.specs).map((s) => s.notebook);
       const work = fs.mkdtempSync(path.join(os.tmpdir(), "grader-bonus-"));
       try {
-        const { submissions } = discoverSubmissions(dir, notebooks);
+        // the same ids as grade gives them, so the stored results land on the right rows
+        const { submissions } = discoverSubmissions(dir, notebooks, { assignment: loadCourseConfig(path.resolve(opts.course)).assignment });
         const entries: (BonusSubmission & { notebook: string | null })[] = [];
         for (const s of submissions) {
           const target = path.join(work, fileNameFor(s.student));

@@ -90,7 +90,7 @@ function readWritten(nbPath: string, cellIds: string[]): { cellId: string; text:
  */
 async function beforeBatch(o: GradeFolderOptions, specs: NotebookSpec[], notebooks: string[], mastersDir: string): Promise<{ times: Map<string, GivenTime>; masters: MasterCheckSummary }> {
   // discovery reads only (a missing folder is reported here, before the masters are checked)
-  const students = discoverSubmissions(o.dir, notebooks).submissions.map((s) => s.student);
+  const students = discoverSubmissions(o.dir, notebooks, { assignment: o.course.assignment }).submissions.map((s) => s.student);
   let times = new Map<string, GivenTime>();
   if (o.timesFile) {
     times = readTimesFile(o.timesFile, o.course);

@@ -6,6 +6,7 @@
  */
 import Database from "better-sqlite3";
 import { expect } from "chai";
+import { fileNameFor } from "../../grader/student-id";
 import * as fs from "fs";
 import * as path from "path";
 import { parseCsv } from "../../grader/export/csv";
@@ -160,10 +161,10 @@ describe("submission times and lateness", function () {
       expect(rows.find((x) => x[0] === "lms-bo")?.slice(3)).to.deep.equal(["2", sub("lms-bo").submitted_at, "first-seen", "graded"]);
       // the feedback page shows the time used, where it came from, and the manifest's claim as shown only
       expect(grader(["export", "feedback", "-g", gbFile, "-c", courseFile, "-o", out, "--specs", FIXTURE_SPECS]).code).to.equal(0);
-      const page = fs.readFileSync(path.join(out, "feedback", "forger.html"), "utf8");
+      const page = fs.readFileSync(path.join(out, "feedback", `${fileNameFor("forger")}.html`), "utf8");
       expect(page).to.include(`Submitted ${oneDayLate} (time from the course's submission records)`);
       expect(page).to.include(`Time in your submission's manifest: ${EARLY} (shown only; lateness uses the time above)`);
-      expect(fs.readFileSync(path.join(out, "feedback", "lms-bo.html"), "utf8")).to.include("(when the grader first received it)");
+      expect(fs.readFileSync(path.join(out, "feedback", `${fileNameFor("lms-bo")}.html`), "utf8")).to.include("(when the grader first received it)");
       // the student's own time can be shown in a column, and is exported as it was claimed
       fs.writeFileSync(path.join(tmp, "course2.json"), JSON.stringify({ dueDate: due, csv: { columns: [{ header: "id", value: "student" }, { header: "Claimed", value: "claimedAt" }] } }));
       grader(["export", "csv", "-g", gbFile, "-c", path.join(tmp, "course2.json"), "-o", out, "--specs", FIXTURE_SPECS]);

@@ -79,7 +79,7 @@ describe("a term, from the shipped masters to grades.csv (issue 16, done means)"
     // late: 1 day and 3 hours after the due date -> 2 started days -> 20 %
     submissionZip(path.join(subs, "lee.zip"), "lee", all(nb01), "2026-12-12T02:59:00.000Z");
     submissionZip(path.join(subs, "cat.zip"), "cat", all(asColab(nb01)), "2026-12-10T20:00:00.000Z");
-    submissionZip(path.join(subs, "zoe.zip"), "Zoë Müller", all(nb01), "2026-12-09T08:00:00.000Z");
+    submissionZip(path.join(subs, "Zoë Müller.zip"), "Zoë Müller", all(nb01), "2026-12-09T08:00:00.000Z");
 
     const course = {
       assignment: "nn-exercises", dueDate: DUE, late: { graceMinutes: 15, penaltyPerDay: 0.1, maxDaysLate: 7 },
@@ -93,7 +93,10 @@ describe("a term, from the shipped masters to grades.csv (issue 16, done means)"
     const courseFile = path.join(tmp, "course.json");
     fs.writeFileSync(courseFile, JSON.stringify(course));
     const gb = path.join(tmp, "gradebook.sqlite");
-    const g = grader(["grade", subs, "-g", gb, "-c", courseFile, "-j", "2"]);
+    // the LMS's record of when each file arrived (the manifests' own times are never used)
+    const times = path.join(tmp, "times.csv");
+    fs.writeFileSync(times, "id,time\nlee,2026-12-12T02:59:00Z\ncat,2026-12-10T20:00:00Z\nZoë Müller,2026-12-09T08:00:00Z\n");
+    const g = grader(["grade", subs, "-g", gb, "-c", courseFile, "-j", "2", "--times", times]);
     expect(g.err).not.to.match(/ignored|dropped/);
     expect(g.out, g.err).to.match(/^3 submissions: 15 notebook runs \(graded 15, failed 0, timed out 0\)/);
 
