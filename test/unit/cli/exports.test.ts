@@ -1,13 +1,13 @@
 import { expect } from "chai";
 import * as fs from "fs";
 import * as path from "path";
-import { checkColumns, csvField, gradesCsv, parseCsv } from "../../grader/export/csv";
-import { feedbackHtml, writeFeedbackPages } from "../../grader/export/feedback";
-import { gradescopeResults } from "../../grader/export/gradescope";
-import { summarize } from "../../grader/export/summary";
-import { importManualCsv, parseManualCsv, writeWrittenPages } from "../../grader/export/written";
-import { Gradebook, RunInput } from "../../grader/gradebook";
-import { tmpDir } from "./helpers";
+import { checkColumns, csvField, gradesCsv, parseCsv } from "../../../grader/export/csv";
+import { feedbackHtml, writeFeedbackPages } from "../../../grader/export/feedback";
+import { gradescopeResults } from "../../../grader/export/gradescope";
+import { summarize } from "../../../grader/export/summary";
+import { importManualCsv, parseManualCsv, writeWrittenPages } from "../../../grader/export/written";
+import { Gradebook, RunInput } from "../../../grader/gradebook";
+import { tmpDir } from "../../cli/helpers";
 
 const partial: RunInput = {
   status: "graded", score: 1, maxScore: 3, log: "", seconds: 1, masterHash: "m",
