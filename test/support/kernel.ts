@@ -66,3 +66,8 @@ export function cellById(nb: ExecutedNotebook, id: string): ExecutedCell {
   if (!cell) throw new Error(`no cell with id ${id}`);
   return cell;
 }
+
+/** The stderr text of every code cell that wrote some. */
+export function stderrOf(nb: ExecutedNotebook): string[] {
+  return nb.cells.filter((c) => c.cell_type === "code").map((c) => streamText(c, "stderr")).filter((t) => t.trim() !== "");
+}
