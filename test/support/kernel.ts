@@ -1,4 +1,6 @@
 import { execFile } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import { jupyterPython } from "./jupyter-python";
 
@@ -28,6 +30,26 @@ export interface ExecutedNotebook {
 
 const ROOT = path.resolve(__dirname, "../..");
 
+let kernelPath: string | undefined;
+
+/**
+ * A Jupyter data folder, made once per process, whose tslab kernel is this kit's
+ * (node_modules/.bin/tslab). Put first on JUPYTER_PATH, it wins over a kernel registered by
+ * another copy of the kit: that one would load another tslab, which nnkit's displays never reach.
+ */
+function thisKitsKernel(): string {
+  if (!kernelPath) {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "nnkit-kernel-"));
+    process.once("exit", () => fs.rmSync(dir, { recursive: true, force: true }));
+    const spec = path.join(dir, "kernels", "tslab");
+    fs.mkdirSync(spec, { recursive: true });
+    const argv = [path.join(ROOT, "node_modules", ".bin", "tslab"), "kernel", "--config-path", "{connection_file}"];
+    fs.writeFileSync(path.join(spec, "kernel.json"), JSON.stringify({ argv, display_name: "TypeScript", language: "typescript" }));
+    kernelPath = dir;
+  }
+  return kernelPath;
+}
+
 /**
  * Executes a notebook through the real tslab kernel (nbclient, as Jupyter's "Run All"),
  * stopping at the first failing cell, and returns the executed notebook.
@@ -43,7 +65,15 @@ export function executeNotebook(
     execFile(
       jupyterPython(),
       [script, abs, cwd, String(opts.cellTimeoutSeconds ?? 600)],
-      { maxBuffer: 512 * 1024 * 1024, env: { ...process.env, ...opts.env, PYDEVD_DISABLE_FILE_VALIDATION: "1" } },
+      {
+        maxBuffer: 512 * 1024 * 1024,
+        env: {
+          ...process.env,
+          ...opts.env,
+          JUPYTER_PATH: [thisKitsKernel(), opts.env?.JUPYTER_PATH ?? process.env.JUPYTER_PATH].filter(Boolean).join(path.delimiter),
+          PYDEVD_DISABLE_FILE_VALIDATION: "1",
+        },
+      },
       (err, stdout, stderr) => {
         if (err) return reject(new Error(`executing ${notebookPath} failed: ${err.message}\n${stderr}`));
         resolve(JSON.parse(stdout) as ExecutedNotebook);
