@@ -166,11 +166,11 @@ describe("instructor workflow on 30 submissions (fixture assignment)", function 
     });
     let stderr = "";
     // grade prints a progress line after each notebook's run is committed to the gradebook:
-    // "[###.....] 10/30 graded ..."; kill it once ten are in, or learn that it ended first.
+    // "[###.....] 10/28 graded ..." (28 jobs: the unusable submissions make none); kill it once ten are in, or learn that it ended first.
     const tenDone = new Promise<void>((resolve) => {
       child.stderr?.on("data", (d: Buffer) => {
         stderr += d.toString();
-        const counts = [...stderr.matchAll(/\] (\d+)\/30 graded/g)].map((m) => Number(m[1]));
+        const counts = [...stderr.matchAll(/\] (\d+)\/\d+ graded/g)].map((m) => Number(m[1]));
         if (counts.some((n) => n >= 10)) resolve();
       });
       child.on("exit", () => resolve());
