@@ -4,6 +4,11 @@ import * as os from "os";
 import * as path from "path";
 import { jupyterPython } from "./jupyter-python";
 
+/** A JUPYTER_PATH that lists this kit's kernel folder before `rest` (the caller's JUPYTER_PATH). */
+export function jupyterPathWithThisKit(rest: string | undefined = process.env.JUPYTER_PATH): string {
+  return [thisKitsKernel(), rest].filter((p): p is string => !!p).join(path.delimiter);
+}
+
 /** One output of an executed cell, as nbformat stores it. */
 export interface CellOutput {
   output_type: "stream" | "display_data" | "execute_result" | "error" | "update_display_data";
@@ -37,7 +42,7 @@ let kernelPath: string | undefined;
  * (node_modules/.bin/tslab). Put first on JUPYTER_PATH, it wins over a kernel registered by
  * another copy of the kit: that one would load another tslab, which nnkit's displays never reach.
  */
-function thisKitsKernel(): string {
+export function thisKitsKernel(): string {
   if (!kernelPath) {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "nnkit-kernel-"));
     process.once("exit", () => fs.rmSync(dir, { recursive: true, force: true }));
@@ -70,7 +75,7 @@ export function executeNotebook(
         env: {
           ...process.env,
           ...opts.env,
-          JUPYTER_PATH: [thisKitsKernel(), opts.env?.JUPYTER_PATH ?? process.env.JUPYTER_PATH].filter(Boolean).join(path.delimiter),
+          JUPYTER_PATH: jupyterPathWithThisKit(opts.env?.JUPYTER_PATH ?? process.env.JUPYTER_PATH),
           PYDEVD_DISABLE_FILE_VALIDATION: "1",
         },
       },
