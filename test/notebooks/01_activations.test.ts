@@ -2,7 +2,8 @@ import { expect } from "chai";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { cellById, executeNotebook, ExecutedNotebook, streamText } from "../support/kernel";
+import { cellById, ExecutedNotebook, streamText } from "../support/kernel";
+import { executedMaster, gradedMaster } from "../support/masters";
 import { gradeNotebook } from "../../grader/grade";
 import type { NotebookResult } from "../../grader/grade";
 import { spec } from "../../grader/specs/01_activations";
@@ -37,7 +38,7 @@ describe("notebook 01_activations", function () {
   describe("the master through the real tslab kernel", () => {
     let nb: ExecutedNotebook;
     before(async () => {
-      nb = await executeNotebook(MASTER);
+      nb = await executedMaster("01_activations.ipynb");
     });
 
     it("runs every cell without an error or stderr output", () => {
@@ -92,7 +93,7 @@ describe("notebook 01_activations", function () {
     let tmp: string;
     before(async () => {
       tmp = fs.mkdtempSync(path.join(os.tmpdir(), "nnkit-01-"));
-      master = await gradeNotebook(spec, MASTER);
+      master = await gradedMaster(spec);
     });
     after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 

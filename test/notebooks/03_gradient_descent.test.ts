@@ -2,7 +2,8 @@ import { expect } from "chai";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { cellById, executeNotebook, streamText, type CellOutput, type ExecutedNotebook } from "../support/kernel";
+import { cellById, streamText, type CellOutput, type ExecutedNotebook } from "../support/kernel";
+import { executedMaster, gradedMaster } from "../support/masters";
 import { gradeNotebook, type NotebookResult } from "../../grader/grade";
 import { spec } from "../../grader/specs/03_gradient_descent";
 import { mutatedMaster, plotOutputs, publicGot, scores } from "../support/notebook-results";
@@ -51,7 +52,7 @@ describe("notebook 03_gradient_descent", function () {
   describe("the master through the real tslab kernel", () => {
     let nb: ExecutedNotebook;
     before(async () => {
-      nb = await executeNotebook(MASTER);
+      nb = await executedMaster("03_gradient_descent.ipynb");
     });
 
     it("runs every cell, the race included, without an error or stderr output", () => {
@@ -142,7 +143,7 @@ describe("notebook 03_gradient_descent", function () {
   describe("the grader on the master", () => {
     let result: NotebookResult;
     before(async () => {
-      result = await gradeNotebook(spec, MASTER);
+      result = await gradedMaster(spec);
     });
 
     it("gives full marks", () => {

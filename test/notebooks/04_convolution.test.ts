@@ -2,7 +2,8 @@ import { expect } from "chai";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { cellById, executeNotebook, ExecutedNotebook, streamText } from "../support/kernel";
+import { cellById, ExecutedNotebook, streamText } from "../support/kernel";
+import { executedMaster, gradedMaster } from "../support/masters";
 import { gradeNotebook } from "../../grader/grade";
 import type { NotebookResult, QuestionResult } from "../../grader/grade";
 import { spec } from "../../grader/specs/04_convolution";
@@ -17,7 +18,7 @@ describe("notebook 04_convolution", function () {
   describe("the master through the real tslab kernel", () => {
     let nb: ExecutedNotebook;
     before(async () => {
-      nb = await executeNotebook(MASTER);
+      nb = await executedMaster("04_convolution.ipynb");
     });
 
     it("runs every cell without an error or stderr output", () => {
@@ -68,7 +69,7 @@ describe("notebook 04_convolution", function () {
   describe("the grader on the master", () => {
     let result: NotebookResult;
     before(async () => {
-      result = await gradeNotebook(spec, MASTER);
+      result = await gradedMaster(spec);
     });
 
     it("gives full marks", () => {

@@ -4,6 +4,7 @@ import * as fs from "fs";
 import * as net from "net";
 import * as path from "path";
 import { jupyterPython } from "../../support/jupyter-python";
+import { jupyterPathWithThisKit } from "../../support/kernel";
 
 /** A running Jupyter Notebook server started by the test. */
 export interface JupyterServer {
@@ -61,7 +62,8 @@ export async function startJupyter(root: string): Promise<JupyterServer> {
     cwd: root,
     detached: true,
     stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, PYDEVD_DISABLE_FILE_VALIDATION: "1", BROWSER: "true" },
+    // This kit's kernel first: a kernel registered by another copy of the kit loads another tslab.
+    env: { ...process.env, JUPYTER_PATH: jupyterPathWithThisKit(), PYDEVD_DISABLE_FILE_VALIDATION: "1", BROWSER: "true" },
   });
   child.stdout?.on("data", (c: Buffer) => (output += c.toString()));
   child.stderr?.on("data", (c: Buffer) => (output += c.toString()));

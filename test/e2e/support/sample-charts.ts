@@ -1,10 +1,10 @@
 /** One figure of each chart kind, built as the notebooks build them (for browser tests and README screenshots). */
-import { makeMoons } from "../../src/datasets";
-import { linspace } from "../../src/arrays";
-import { FASHION_CLASSES, fashionImage, loadFashionMnist } from "../../src/fashion-mnist";
+import { makeMoons } from "../../../src/datasets";
+import { linspace } from "../../../src/arrays";
+import { FASHION_CLASSES, fashionImage, loadFashionMnist } from "../../../src/fashion-mnist";
 import {
   Figure, contourChart, decisionBoundary, heatmap, imageGrid, lineChart, scatterByClass, surface3d, trajectoryAnimation,
-} from "../../src/plot";
+} from "../../../src/plot";
 
 const rosenbrock = (x: number, y: number): number => (1 - x) ** 2 + 100 * (y - x * x) ** 2;
 

@@ -1,8 +1,8 @@
 import { expect } from "chai";
-import { planCells, masterCells } from "../../grader/cells";
-import { readNotebook, parseNotebook, NotebookError, cellSource, type NotebookJson } from "../../grader/notebook";
-import { stubSolutions, toStudentNotebook } from "../../grader/release-transform";
-import { TempDir, fixtureMaster, codeCell } from "./fixture";
+import { planCells, masterCells } from "../../../grader/cells";
+import { readNotebook, parseNotebook, NotebookError, cellSource, type NotebookJson } from "../../../grader/notebook";
+import { stubSolutions, toStudentNotebook } from "../../../grader/release-transform";
+import { TempDir, fixtureMaster, codeCell } from "../../grader/fixture";
 
 describe("grader notebooks: reading", () => {
   const tmp = new TempDir();

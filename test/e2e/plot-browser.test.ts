@@ -1,8 +1,8 @@
 import { expect } from "chai";
 import { Browser } from "playwright-core";
 import { Figure, figureBundle } from "../../src/plot";
-import { ChartPage, launchChromium } from "./browser";
-import { sampleCharts } from "./sample-charts";
+import { ChartPage, launchChromium } from "./support/browser";
+import { sampleCharts } from "./support/sample-charts";
 
 describe("charts in a browser (headless chromium, offline)", function () {
   this.timeout(300000);

@@ -4,8 +4,8 @@ import * as os from "os";
 import * as path from "path";
 import { gzipSync } from "zlib";
 import * as tf from "@tensorflow/tfjs";
-import { FASHION_CLASSES, fashionImage, fashionTensors, findFashionMnistDir, loadFashionMnist } from "../../src/fashion-mnist";
-import { readIdx, writeIdx } from "../../src/idx";
+import { FASHION_CLASSES, fashionImage, fashionTensors, findFashionMnistDir, loadFashionMnist } from "../../../src/fashion-mnist";
+import { readIdx, writeIdx } from "../../../src/idx";
 
 /** Writes a tiny Fashion-MNIST look-alike: n images whose pixels are all (10 * i) % 256, labels i % 10. */
 function writeTinyDataset(dir: string, nTrain: number, nTest: number): void {

@@ -1,12 +1,13 @@
 /**
  * Renders one chart of each kind in headless chromium and writes docs/img/chart-<kind>.png
- * (the README's pictures): node -r tsx/cjs test/lib/screenshots.ts
+ * (the README's pictures). Part of `npm run screenshots`; one kind only:
+ * node -r tsx/cjs test/e2e/screenshots.ts line
  */
 import * as path from "path";
 import { figureBundle } from "../../src/plot";
 import { clearRecordedDisplays, recordedDisplays } from "../../src/display";
 import { liveProgress } from "../../src/progress";
-import { ChartPage, launchChromium, writePng } from "./browser";
+import { ChartPage, launchChromium, writePng } from "./support/browser";
 
 type Hook = (this: { params: object }, ...args: unknown[]) => void;
 
@@ -33,7 +34,7 @@ function progressHtml(): string {
   const shown = recordedDisplays();
   return shown[shown.length - 1].bundle["text/html"];
 }
-import { sampleCharts } from "./sample-charts";
+import { sampleCharts } from "./support/sample-charts";
 
 async function main(): Promise<void> {
   const out = path.resolve(__dirname, "../../docs/img");

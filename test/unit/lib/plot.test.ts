@@ -1,11 +1,11 @@
 import { expect } from "chai";
 import { inspect } from "util";
 import { gunzipSync } from "zlib";
-import { clearRecordedDisplays, recordedDisplays } from "../../src/display";
-import { makeMoons } from "../../src/datasets";
+import { clearRecordedDisplays, recordedDisplays } from "../../../src/display";
+import { makeMoons } from "../../../src/datasets";
 import {
   Figure, contourChart, decisionBoundary, figureBundle, heatmap, imageGrid, lineChart, scatterByClass, show, surface3d, trajectoryAnimation,
-} from "../../src/plot";
+} from "../../../src/plot";
 
 /** The figure embedded in a chart's text/html script (what classic Notebook draws): inline JSON or gzip+base64. */
 function figureInHtml(html: string): Figure {

@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { Rng, defaultRng, rngFor, setSeed } from "../../src/random";
+import { Rng, defaultRng, rngFor, setSeed } from "../../../src/random";
 
 describe("random", () => {
   it("reproduces the same sequence from the same seed", () => {

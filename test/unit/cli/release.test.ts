@@ -1,10 +1,10 @@
 import { expect } from "chai";
 import * as fs from "fs";
 import * as path from "path";
-import { loadSpecsFrom } from "../../grader/assignment";
-import { buildRelease, findLeaks, hiddenTexts, importClosure, solutionLines } from "../../grader/release";
-import { KIT_ROOT } from "../../grader/version";
-import { FIXTURE_MASTERS, FIXTURE_SPECS, NotebookJsonLike, readJson, TINY, tmpDir } from "./helpers";
+import { loadSpecsFrom } from "../../../grader/assignment";
+import { buildRelease, findLeaks, hiddenTexts, importClosure, solutionLines } from "../../../grader/release";
+import { KIT_ROOT } from "../../../grader/version";
+import { FIXTURE_MASTERS, FIXTURE_SPECS, NotebookJsonLike, readJson, TINY, tmpDir } from "../../cli/helpers";
 
 /** Every text file under a folder, with its content (node_modules excluded). */
 function allText(dir: string): Map<string, string> {

@@ -2,10 +2,10 @@ import AdmZip from "adm-zip";
 import { expect } from "chai";
 import * as fs from "fs";
 import * as path from "path";
-import { BONUS_DIR } from "../../grader/bonus";
-import type { Manifest } from "../../grader/discover";
-import { BONUS_MODEL_DIR, MAX_OUTPUT_BYTES, packSubmission, stripLargeOutputs } from "../../grader/submit";
-import { FIXTURE_MASTERS, sha256, TINY, tmpDir } from "./helpers";
+import { BONUS_DIR } from "../../../grader/bonus";
+import type { Manifest } from "../../../grader/discover";
+import { BONUS_MODEL_DIR, MAX_OUTPUT_BYTES, packSubmission, stripLargeOutputs } from "../../../grader/submit";
+import { FIXTURE_MASTERS, sha256, TINY, tmpDir } from "../../cli/helpers";
 
 function readManifest(zip: string): Manifest {
   return JSON.parse(new AdmZip(zip).getEntry("manifest.json")?.getData().toString("utf8") ?? "{}") as Manifest;

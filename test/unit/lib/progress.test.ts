@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import * as tf from "@tensorflow/tfjs";
-import { clearRecordedDisplays, recordedDisplays } from "../../src/display";
-import { ProgressState, etaSeconds, formatDuration, liveProgress, progressHtml, progressLine } from "../../src/progress";
+import { clearRecordedDisplays, recordedDisplays } from "../../../src/display";
+import { ProgressState, etaSeconds, formatDuration, liveProgress, progressHtml, progressLine } from "../../../src/progress";
 
 type Hook = (...args: unknown[]) => unknown;
 

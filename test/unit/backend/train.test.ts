@@ -3,10 +3,10 @@
 // model.fit's keys, leaks no tensors, and falls back to model.fit elsewhere.
 import { expect } from "chai";
 import * as tf from "@tensorflow/tfjs";
-import { setupBackend } from "../../src/backend";
-import { fit, parallelFit, parallelPlan } from "../../src/train";
-import { setSeed } from "../../src/random";
-import { courseCnn } from "../support/course-cnn";
+import { setupBackend } from "../../../src/backend";
+import { fit, parallelFit, parallelPlan } from "../../../src/train";
+import { setSeed } from "../../../src/random";
+import { courseCnn } from "../../support/course-cnn";
 
 function values(n: number, seed: number): Float32Array {
   const out = new Float32Array(n);

@@ -1,7 +1,7 @@
 // The wasm training kernels against the cpu backend's own gradients.
 import { expect } from "chai";
 import * as tf from "@tensorflow/tfjs";
-import { setupBackend } from "../../src/backend";
+import { setupBackend } from "../../../src/backend";
 
 /** Deterministic pseudo-random values in [-1, 1) (no dependency on src/random). */
 function values(n: number, seed: number, round = false): Float32Array {

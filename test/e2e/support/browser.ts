@@ -2,9 +2,9 @@
 import * as fs from "fs";
 import * as path from "path";
 import { Browser, Page, chromium } from "playwright-core";
-import { KEEP_NAMES_SHIM } from "../support/keep-names-shim";
+import { KEEP_NAMES_SHIM } from "../../support/keep-names-shim";
 
-const ROOT = path.resolve(__dirname, "../..");
+const ROOT = path.resolve(__dirname, "../../..");
 export const PLOTLY_JS = path.join(ROOT, "node_modules", "plotly.js-dist-min", "plotly.min.js");
 
 /** Chromium flags for a quiet, offline, headless run. */

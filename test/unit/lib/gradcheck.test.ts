@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import * as tf from "@tensorflow/tfjs";
-import { numericGradient, numericGradientArray, relError } from "../../src/gradcheck";
+import { numericGradient, numericGradientArray, relError } from "../../../src/gradcheck";
 
 describe("gradcheck", () => {
   it("numericGradient of a sum of squares is 2x, in the input's shape", () => {

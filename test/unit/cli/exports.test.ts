@@ -1,15 +1,15 @@
 import { expect } from "chai";
 import * as fs from "fs";
 import * as path from "path";
-import { checkColumns, csvField, gradesCsv, parseCsv } from "../../grader/export/csv";
-import { feedbackHtml, writeFeedbackPages } from "../../grader/export/feedback";
-import { gradescopeResults } from "../../grader/export/gradescope";
-import { summarize } from "../../grader/export/summary";
-import { importManualCsv, parseManualCsv, writeWrittenPages } from "../../grader/export/written";
-import { Gradebook, RunInput } from "../../grader/gradebook";
-import { loadSpecsFrom } from "../../grader/assignment";
-import { FIXTURE_SPECS, tmpDir } from "./helpers";
-import { fileNameFor } from "../../grader/student-id";
+import { checkColumns, csvField, gradesCsv, parseCsv } from "../../../grader/export/csv";
+import { feedbackHtml, writeFeedbackPages } from "../../../grader/export/feedback";
+import { gradescopeResults } from "../../../grader/export/gradescope";
+import { summarize } from "../../../grader/export/summary";
+import { importManualCsv, parseManualCsv, writeWrittenPages } from "../../../grader/export/written";
+import { Gradebook, RunInput } from "../../../grader/gradebook";
+import { loadSpecsFrom } from "../../../grader/assignment";
+import { FIXTURE_SPECS, tmpDir } from "../../cli/helpers";
+import { fileNameFor } from "../../../grader/student-id";
 
 const partial: RunInput = {
   status: "graded", score: 1, maxScore: 3, log: "", seconds: 1, masterHash: "m",

@@ -6,7 +6,7 @@ import * as path from "path";
 import { Browser } from "playwright-core";
 import { jupyterPython } from "../support/jupyter-python";
 import { executeNotebook } from "../support/kernel";
-import { launchChromium } from "./browser";
+import { launchChromium } from "./support/browser";
 
 const ROOT = path.resolve(__dirname, "../..");
 const PLOTLY_SIGNATURE = /plotly\.js v\d+\.\d+\.\d+/g;

@@ -6,7 +6,7 @@ import * as os from "os";
 import * as path from "path";
 import { Browser } from "playwright-core";
 import { jupyterPython } from "../support/jupyter-python";
-import { launchChromium } from "./browser";
+import { launchChromium } from "./support/browser";
 
 const ROOT = path.resolve(__dirname, "../..");
 

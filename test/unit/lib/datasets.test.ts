@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import * as tf from "@tensorflow/tfjs";
-import { Dataset, datasetTensors, makeBlobs, makeCircles, makeDataset, makeMoons, makeRandom, makeSpiral, oneHot } from "../../src/datasets";
-import { setSeed } from "../../src/random";
+import { Dataset, datasetTensors, makeBlobs, makeCircles, makeDataset, makeMoons, makeRandom, makeSpiral, oneHot } from "../../../src/datasets";
+import { setSeed } from "../../../src/random";
 
 function counts(ds: Dataset): number[] {
   const c = new Array<number>(ds.classes).fill(0);

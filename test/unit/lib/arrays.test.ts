@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { arange, flatten, linspace, reshape, shapeOf, zeros } from "../../src/arrays";
+import { arange, flatten, linspace, reshape, shapeOf, zeros } from "../../../src/arrays";
 
 describe("arrays", () => {
   it("linspace includes both ends and spaces evenly", () => {

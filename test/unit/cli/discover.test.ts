@@ -2,9 +2,9 @@ import AdmZip from "adm-zip";
 import { expect } from "chai";
 import * as fs from "fs";
 import * as path from "path";
-import { cleanStudentId, discoverSubmissions, splitNotebookName } from "../../grader/discover";
-import { intakeSubmission } from "../../grader/intake";
-import { makeZip, tmpDir } from "./helpers";
+import { cleanStudentId, discoverSubmissions, splitNotebookName } from "../../../grader/discover";
+import { intakeSubmission } from "../../../grader/intake";
+import { makeZip, tmpDir } from "../../cli/helpers";
 
 const NBS = ["01_a.ipynb", "02_b.ipynb"];
 const NB = JSON.stringify({ cells: [] });

@@ -1,0 +1,97 @@
+/**
+ * Mocha's configuration, with the test tiers. A test file's tier is where it lives:
+ *
+ *   test/unit/**   unit: no kernel, no child process, no sandbox; runs first, alone with `npm run test:unit`
+ *   test/e2e/**    e2e: needs chromium, or trains notebook 05 on its default setting (CI runs it: `npm run test:e2e`)
+ *   test/<other>/  integration: the grader's sandboxed runner, the CLI, the tslab kernel, setup.sh.
+ *                  A new folder or file lands here without being listed anywhere.
+ *
+ * `npx mocha FILE...` runs only the files given (no tier is added to them).
+ * `NNKIT_TEST_TIER=unit|integration|e2e|default mocha` picks a tier; default (what `npm test` runs) is
+ * unit then integration, in one process, so each master notebook runs once (test/support/masters.ts).
+ */
+"use strict";
+const fs = require("fs");
+const path = require("path");
+
+const TEST_DIR = path.join(__dirname, "test");
+/** Folders directly under test/ that are not tiers of their own. */
+const NOT_TESTS = new Set(["fixtures", "support"]);
+
+/** The *.test.ts files under `dir`, sorted, as paths relative to the kit root. */
+function testFiles(dir) {
+  if (!fs.existsSync(dir)) return [];
+  return fs
+    .readdirSync(dir, { recursive: true, withFileTypes: false })
+    .map(String)
+    .filter((f) => f.endsWith(".test.ts") && !f.split(path.sep).includes("fixtures"))
+    .sort()
+    .map((f) => path.relative(__dirname, path.join(dir, f)));
+}
+
+function integrationFiles() {
+  const folders = fs
+    .readdirSync(TEST_DIR, { withFileTypes: true })
+    .filter((d) => d.isDirectory() && !NOT_TESTS.has(d.name) && d.name !== "unit" && d.name !== "e2e")
+    .map((d) => d.name)
+    .sort();
+  const topLevel = fs
+    .readdirSync(TEST_DIR)
+    .filter((f) => f.endsWith(".test.ts"))
+    .sort()
+    .map((f) => path.join("test", f));
+  return [...topLevel, ...folders.flatMap((d) => testFiles(path.join(TEST_DIR, d)))];
+}
+
+const TIERS = {
+  unit: () => testFiles(path.join(TEST_DIR, "unit")),
+  integration: integrationFiles,
+  e2e: () => testFiles(path.join(TEST_DIR, "e2e")),
+  default: () => [...TIERS.unit(), ...TIERS.integration()],
+};
+
+/**
+ * Per-test time limit. Unit tests are quick; the other tiers wait for kernels and sandboxed children
+ * on a machine that may be loaded, where a tripped timeout says nothing about the code.
+ */
+const TIMEOUTS = { unit: 60_000, integration: 600_000, e2e: 1_200_000, default: 600_000, files: 600_000 };
+
+/** The file or folder arguments on mocha's command line (its options and their values left out). */
+function positionalArgs(argv) {
+  const { types, aliases } = require("mocha/lib/cli/run-option-metadata");
+  const takesValue = new Set();
+  for (const name of [...types.array, ...types.string, ...types.number]) {
+    takesValue.add(name);
+    for (const a of aliases[name] ?? []) takesValue.add(a);
+  }
+  const out = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === "--") {
+      out.push(...argv.slice(i + 1));
+      break;
+    }
+    if (a.startsWith("-")) {
+      if (!a.includes("=") && takesValue.has(a.replace(/^--?/, ""))) i++;
+      continue;
+    }
+    out.push(a);
+  }
+  return out;
+}
+
+const files = positionalArgs(process.argv.slice(2));
+const tier = process.env.NNKIT_TEST_TIER || "default";
+if (files.length === 0 && !TIERS[tier]) {
+  throw new Error(`NNKIT_TEST_TIER=${tier} is not a tier; use one of ${Object.keys(TIERS).join(", ")}`);
+}
+
+module.exports = {
+  require: ["tsx/cjs"],
+  extension: ["ts"],
+  // With files on the command line, only those run.
+  spec: files.length > 0 ? [] : TIERS[tier](),
+  timeout: files.length > 0 ? TIMEOUTS.files : TIMEOUTS[tier],
+  // The spec output, then the ten slowest tests and hooks.
+  reporter: path.join(__dirname, "test", "support", "slowest-reporter.ts"),
+};

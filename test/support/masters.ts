@@ -1,0 +1,129 @@
+/**
+ * The master notebooks, each run once per test run and shared by every test that needs it.
+ *
+ * A master runs in two engines, and each at most once per mocha process, lazily, by whichever
+ * test asks first:
+ *   - executedMaster(): through the real tslab kernel (Jupyter's Run All), in a scratch working
+ *     folder, so nothing it writes (05's bonus model) lands in the kit;
+ *   - gradedMaster(): through the grader, as a submission against its own reference.
+ * The grader's reference run of a master is cached by the grader itself (.cache/expected, keyed by
+ * the master, the spec and the runner), and the public checks the kernel runs read are built from
+ * it once per run, into a scratch folder (the kit's checks/ is left alone).
+ */
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { buildChecks } from "../../grader/build-checks";
+import { gradeNotebook, loadSpecs, type NotebookResult } from "../../grader/grade";
+import type { NotebookSpec } from "../../grader/spec";
+import { executeNotebook, type ExecutedNotebook } from "./kernel";
+
+export const ROOT = path.resolve(__dirname, "../..");
+export const NOTEBOOKS = path.join(ROOT, "notebooks");
+
+/**
+ * Masters whose run in the kernel trains for many minutes on the default setting (05: about 11 of
+ * them on 2 cores). Their kernel tests live in test/e2e, which CI runs; `npm test` grades them only.
+ */
+export const LONG_KERNEL_RUNS: ReadonlySet<string> = new Set(["05_fashion_mnist.ipynb"]);
+
+/** How long one cell of a master may take in the kernel (05's training cells on a loaded machine). */
+const CELL_TIMEOUT_SECONDS = 1500;
+
+let runDir: string | undefined;
+
+/** This run's scratch folder, removed when the process exits. */
+function scratchRoot(): string {
+  if (!runDir) {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "nnkit-test-run-"));
+    runDir = dir;
+    process.once("exit", () => fs.rmSync(dir, { recursive: true, force: true }));
+  }
+  return runDir;
+}
+
+let checks: Promise<string> | undefined;
+
+/**
+ * The public checks of every master (what the notebooks' check() reads), built once per run into a
+ * scratch folder. A master that fails is logged and left out: test/notebooks/masters.test.ts reports it.
+ */
+export function publicChecks(): Promise<string> {
+  checks ??= (async () => {
+    const out = path.join(scratchRoot(), "checks");
+    await buildChecks({
+      outDir: out,
+      keepGoing: true,
+      log: (line) => {
+        if (line.startsWith("no checks")) console.warn(`  [checks] ${line}`);
+      },
+    });
+    return out;
+  })();
+  return checks;
+}
+
+/**
+ * A new working folder for a notebook run, laid out like the kit: node_modules (so `nnkit` resolves),
+ * this run's checks/ and, when the kit has one, data/ (Fashion-MNIST downloaded by setup.sh).
+ */
+export async function workFolder(prefix: string): Promise<string> {
+  const dir = fs.mkdtempSync(path.join(scratchRoot(), `${prefix}-`));
+  fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(dir, "node_modules"));
+  fs.symlinkSync(await publicChecks(), path.join(dir, "checks"));
+  if (fs.existsSync(path.join(ROOT, "data"))) fs.symlinkSync(path.join(ROOT, "data"), path.join(dir, "data"));
+  return dir;
+}
+
+/** The path of a master in notebooks/. */
+export function masterPath(notebook: string): string {
+  return path.join(NOTEBOOKS, notebook);
+}
+
+/** The specs whose master is in notebooks/. */
+export function specsWithMaster(): NotebookSpec[] {
+  return loadSpecs().filter((s) => fs.existsSync(masterPath(s.notebook)));
+}
+
+interface KernelRun {
+  notebook: ExecutedNotebook;
+  /** The working folder it ran in (what the notebook saved is there). */
+  dir: string;
+}
+
+const kernelRuns = new Map<string, Promise<KernelRun>>();
+
+/** The master run top to bottom in the real tslab kernel, once per test run, and the folder it ran in. */
+export function executedMasterRun(notebook: string): Promise<KernelRun> {
+  let run = kernelRuns.get(notebook);
+  if (!run) {
+    run = (async () => {
+      const dir = await workFolder(`kernel-${path.basename(notebook, ".ipynb")}`);
+      const executed = await executeNotebook(masterPath(notebook), { cwd: dir, cellTimeoutSeconds: CELL_TIMEOUT_SECONDS });
+      return { notebook: executed, dir };
+    })();
+    kernelRuns.set(notebook, run);
+  }
+  return run;
+}
+
+/** The master executed top to bottom in the real tslab kernel (one shared run per test run). */
+export async function executedMaster(notebook: string): Promise<ExecutedNotebook> {
+  return (await executedMasterRun(notebook)).notebook;
+}
+
+const grades = new Map<string, Promise<NotebookResult>>();
+
+/**
+ * The master graded as a submission against its spec with the grader's defaults, once per test
+ * run and spec (keyed by the spec's whole content, so a changed spec is graded again).
+ */
+export function gradedMaster(spec: NotebookSpec): Promise<NotebookResult> {
+  const key = `${spec.notebook}\0${JSON.stringify(spec)}`;
+  let graded = grades.get(key);
+  if (!graded) {
+    graded = gradeNotebook(spec, masterPath(spec.notebook));
+    grades.set(key, graded);
+  }
+  return graded;
+}
