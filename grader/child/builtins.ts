@@ -36,8 +36,6 @@ export const PromiseCtor = Promise;
 export const Float64ArrayCtor = Float64Array;
 export const Float32ArrayCtor = Float32Array;
 export const Int32ArrayCtor = Int32Array;
-export const SharedArrayBufferCtor = SharedArrayBuffer;
-export const atomicsWait = Atomics.wait;
 export const format = util.format;
 
 export const ERROR_PROTOTYPE = Error.prototype;

@@ -34,9 +34,7 @@ import {
   ERROR_PROTOTYPE,
   GLOBAL,
   Int32ArrayCtor,
-  SharedArrayBufferCtor,
   apply,
-  atomicsWait,
   bare,
   bufferAlloc,
   bufferFrom,
@@ -112,7 +110,9 @@ class RequestReader {
   private size = 64 * 1024;
   private length = 0;
   private scanned = 0;
-  private readonly sleeper = new Int32ArrayCtor(new SharedArrayBufferCtor(4));
+  // Made in main, before any notebook code runs: a snapshot is built without SharedArrayBuffer.
+  private readonly sleeper = new Int32ArrayCtor(new SharedArrayBuffer(4));
+  private readonly wait = Atomics.wait;
 
   next(): Request | null {
     for (;;) {
@@ -136,7 +136,7 @@ class RequestReader {
         n = readSync(0, this.buf, this.length, this.size - this.length, null);
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== "EAGAIN") throw err;
-        apply(atomicsWait, null, [this.sleeper, 0, 0, 2]);
+        apply(this.wait, null, [this.sleeper, 0, 0, 2]);
         continue;
       }
       if (n === 0) return null;
