@@ -13,7 +13,7 @@ import type { Reference } from "../../grader/expected";
 
 // The sandbox spawns through this module's `spawn`; wrapping it records the child's stdin as written.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const childProcess = require("child_process") as typeof import("child_process") & { spawn: (...a: unknown[]) => unknown };
+const childProcess = require("child_process") as { spawn: (...a: unknown[]) => unknown };
 
 /** Records every byte written to the stdin of the children spawned while `fn` runs. */
 async function capturingStdin<T>(fn: () => Promise<T>): Promise<{ value: T; bytes: Buffer }> {
