@@ -77,18 +77,17 @@ g.__planted = ["hunt", "marker", String(6 * 7)].join("-");
 let heapBytes = 0;
 let tail = "";
 let markerFound = false;
-const windows: string[] = [];
+const started = Date.now();
+// What the old job on stdin looked like in memory: "expected":{"ok":true,"value":...
+const pattern = /expected\\*"\s*:\s*\{\s*\\*"ok\\*"\s*:\s*true\s*,\s*\\*"value\\*"\s*:\s*(\[[^\]]*\]|-?[\d.e+-]+)/g;
 for await (const chunk of require("v8").getHeapSnapshot()) {
-  const text = tail + chunk.toString();
+  const text = tail + chunk.toString("latin1");
   heapBytes += chunk.length;
-  if (text.includes(g.__planted)) markerFound = true;
-  for (let i = text.indexOf("expected"); i >= 0 && windows.length < 2000; i = text.indexOf("expected", i + 8)) windows.push(text.slice(i, i + 4000));
-  tail = text.slice(-200);
+  if (!markerFound && text.includes(g.__planted)) markerFound = true;
+  for (const m of text.matchAll(pattern)) try { found.push(JSON.parse(m[1])); } catch {}
+  tail = text.slice(-300);
 }
-for (const w of windows) {
-  const m = /expected\\?"\s*:\s*\{\s*\\?"ok\\?"\s*:\s*true\s*,\s*\\?"value\\?"\s*:\s*(\[[^\]]*\]|-?[\d.e+-]+)/.exec(w);
-  if (m) try { found.push(JSON.parse(m[1])); } catch {}
-}
+report.heapSeconds = (Date.now() - started) / 1000;
 report.heapBytes = heapBytes;
 report.markerFound = markerFound;
 report.heapCandidates = found.length;
@@ -133,7 +132,7 @@ g.__found = found;
 console.log("hunt:", JSON.stringify(report));
 `;
     const nb = withCells(exercises(stub(), 'const f = (globalThis as any).__found;\n  if (f && f.length > 0) return f.shift();\n  throw new Error("not implemented");'), ["hunt", hunt]);
-    const r = await grade(nb, { ...FIXTURE_OPTIONS, memoryMb: 3072, cellTimeoutMs: 300_000, notebookTimeoutMs: 900_000 });
+    const r = await grade(nb, { ...FIXTURE_OPTIONS, memoryMb: 3072, cellTimeoutMs: 600_000, notebookTimeoutMs: 900_000 });
     const cell = r.cells.find((c) => c.id === "hunt")!;
     expect(cell.ok, cell.error).to.equal(true);
     const line = /hunt: (\{.*\})/.exec(r.log);
@@ -181,6 +180,7 @@ setInterval(() => { try { (globalThis as any).__forge(); } catch {} }, 5);
     return String.raw`
 const g: any = globalThis;
 const RA = Reflect.apply;
+const log = console.log;
 const answers: Record<string, unknown[]> = ${JSON.stringify(answers(ref))};
 const first = Object.values(answers)[0][0];
 const pick = (v: any) => (v && answers[v.question] ? answers[v.question][v.index] : first);
@@ -188,7 +188,7 @@ const forge = (v: any) => (v && typeof v === "object" && "outcome" in v ? { ...v
 const realStringify = JSON.stringify;
 const tries: string[] = [];
 const attempt = (name: string, f: () => void) => { try { f(); tries.push(name); } catch (e) { tries.push(name + " refused"); } };
-attempt("JSON.stringify", () => { JSON.stringify = function (v: any, ...r: any[]) { return RA(realStringify, JSON, [forge(v), ...r]); } as any; });
+attempt("JSON.stringify", () => { (JSON as any).stringify = function (v: any, ...r: any[]) { return RA(realStringify, JSON, [forge(v), ...r]); } as any; });
 attempt("toJSON", () => Object.defineProperty(Object.prototype, "toJSON", { value: function (this: any) { return forge(this); }, configurable: true, writable: true }));
 attempt("probe slot", () => Object.defineProperty(Object.prototype, "__nnkit_probe__", { get() { return () => first; }, set() {}, configurable: true }));
 attempt("fs.writeSync", () => {
@@ -201,32 +201,45 @@ attempt("fs.writeSync", () => {
 });
 attempt("vm.Script", () => { require("vm").Script.prototype.runInThisContext = function () { return first; }; });
 attempt("vm.runInThisContext", () => { const vm = require("vm"); const real = vm.runInThisContext; vm.runInThisContext = function (code: string, o: any) { return /__nnkit/.test(code) ? () => first : RA(real, vm, [code, o]); }; });
-attempt("Object.keys", () => { Object.keys = () => ["forged"]; });
-attempt("Array.isArray", () => { Array.isArray = () => false; });
-attempt("Number.isFinite", () => { Number.isFinite = () => false; });
-attempt("Math.abs", () => { Math.abs = () => 0; });
-attempt("console", () => { console.log = () => undefined; console.error = () => undefined; });
-attempt("process.exit", () => { process.exit = (() => undefined) as any; });
+attempt("Object.keys", () => { (Object as any).keys = () => ["forged"]; });
+attempt("Array.isArray", () => { (Array as any).isArray = () => false; });
+attempt("Number.isFinite", () => { (Number as any).isFinite = () => false; });
+attempt("Math.abs", () => { (Math as any).abs = () => 0; });
+attempt("console", () => { (console as any).log = () => undefined; (console as any).error = () => undefined; });
+attempt("process.exit", () => { (process as any).exit = () => undefined; });
 attempt("Buffer.from", () => { const real = Buffer.from; (Buffer as any).from = function (...a: any[]) { return RA(real, Buffer, typeof a[0] === "string" ? [a[0].replace(/"ok":false/g, '"ok":true'), ...a.slice(1)] : a); }; });
-attempt("String.prototype.slice", () => { String.prototype.slice = function () { return "forged"; }; });
-attempt("RegExp.prototype.exec", () => { RegExp.prototype.exec = function () { return null; }; });
-attempt("Promise.prototype.then", () => { const real = Promise.prototype.then; Promise.prototype.then = function (this: any, ok: any, err: any) { return RA(real, this, [(v: any) => ok && ok(forge(v)), err]); }; });
+attempt("String.prototype.slice", () => { (String.prototype as any).slice = function () { return "forged"; }; });
+attempt("RegExp.prototype.exec", () => { (RegExp.prototype as any).exec = function () { return null; }; });
+attempt("Promise.prototype.then", () => { const real = Promise.prototype.then; (Promise.prototype as any).then = function (this: any, ok: any, err: any) { return RA(real, this, [(v: any) => ok && ok(forge(v)), err]); }; });
 ${forging ? String.raw`
-attempt("Array.prototype.map", () => { Array.prototype.map = function () { return [first]; }; });
+attempt("Array.prototype.map", () => { (Array.prototype as any).map = function () { return [first]; }; });
 attempt("Array index setter", () => Object.defineProperty(Array.prototype, "0", { get() { return first; }, set() {}, configurable: true }));
-attempt("Array iterator", () => { Array.prototype[Symbol.iterator] = function* () { yield first; }; });
+attempt("Array iterator", () => { (Array.prototype as any)[Symbol.iterator] = function* () { yield first; }; });
 ` : String.raw`
-attempt("Array.prototype.map", () => { const real = Array.prototype.map; Array.prototype.map = function (this: any, f: any, t: any) { return String(f).includes("v * v") ? RA(real, this, [f, t]) : RA(real, this, [() => 0]); }; });
+attempt("Array.prototype.map", () => { const real = Array.prototype.map; (Array.prototype as any).map = function (this: any, f: any, t: any) { return String(f).includes("v * v") ? RA(real, this, [f, t]) : RA(real, this, [() => 0]); }; });
 `}
-attempt("Function.prototype.call", () => { Function.prototype.call = function () { return first; }; });
-attempt("Function.prototype.apply", () => { Function.prototype.apply = function () { return first; }; });
-attempt("Reflect.apply", () => { Reflect.apply = (() => first) as any; });
-g.__tries = tries;
+attempt("Function.prototype.call", () => { (Function.prototype as any).call = function () { return first; }; });
+attempt("Function.prototype.apply", () => { (Function.prototype as any).apply = function () { return first; }; });
+attempt("Reflect.apply", () => { (Reflect as any).apply = () => first; });
+log("patched: " + tries.join(", "));
 `;
+  }
+
+  /** The patches the cell made (it prints them): the test is not vacuous. */
+  function patched(r: NotebookResult): string {
+    const cell = r.cells.find((c) => c.id === "patch")!;
+    expect(cell.ok, cell.error).to.equal(true);
+    const line = /patched: (.*)/.exec(r.log);
+    expect(line, r.log).to.not.equal(null);
+    for (const name of ["JSON.stringify", "toJSON", "probe slot", "fs.writeSync", "Object.keys", "Array.isArray", "Array.prototype.map", "Function.prototype.call", "Reflect.apply"]) {
+      expect(line![1].split(", "), name).to.include(name);
+    }
+    return line![1];
   }
 
   it("patched built-ins (JSON, Object.keys, Array methods, Math, Object.prototype slots, fs, vm, console, process.exit) do not turn a stub's failures into answers", async () => {
     const r = await grade(withCells(stub(), ["patch", patches(true)]));
+    patched(r);
     expect(r.status).to.equal("graded");
     expect(scores(r)).to.deep.equal(scores(stubResult));
   });
@@ -237,7 +250,7 @@ g.__tries = tries;
     expect(scores(r)).to.deep.equal(scores(masterResult));
     const got = (x: NotebookResult) => x.questions.map((q) => q.probes.map((p) => p.got));
     expect(got(r)).to.deep.equal(got(masterResult));
-    expect(r.cells.find((c) => c.id === "patch")!.ok, r.cells.find((c) => c.id === "patch")!.error).to.equal(true);
+    patched(r);
   });
 
   it("what a function prints while a hidden probe runs (stdout, stderr, fd 1 and 2) reaches nothing a student sees", async () => {

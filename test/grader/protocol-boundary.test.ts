@@ -108,6 +108,11 @@ describe("grader protocol: what crosses into the child", function () {
       const probes = ref.questions.flatMap((q) => (q.compare.kind === "output" ? [] : q.probes));
       expect(probes.length).to.be.greaterThan(0);
       for (const p of probes) expect(sent, `probe code of ${p.expr}`).to.include(JSON.stringify(p.js).slice(1, -1));
+      // One request per line, each with its own fresh nonce.
+      const lines = sent.split("\n").filter((l) => l.length > 0);
+      const nonces = lines.map((l) => (JSON.parse(l) as { nonce: string }).nonce);
+      for (const n of nonces) expect(n).to.match(/^[0-9a-f]{32}$/);
+      expect(new Set(nonces).size).to.equal(nonces.length);
       const forms = expectedForms(ref, legitimate(ref));
       // Not vacuous: there are forms to look for, hidden ones among them, and the search finds
       // each of them in the stored reference (which holds the expected values).
