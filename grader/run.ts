@@ -15,7 +15,7 @@
 import { randomBytes } from "crypto";
 import { runnerProgram } from "./child-bundle";
 import { spawnSandboxed } from "./sandbox";
-import { decodeOutcome, type EncodedInput, type ProbeOutcome } from "./plain";
+import { decodeReplyOutcome, type EncodedInput, type ProbeOutcome } from "./plain";
 import type { PlannedCell } from "./cells";
 import type { Conversion, Request } from "./child/protocol";
 
@@ -256,7 +256,7 @@ async function attempt(root: string, planned: PlannedCell[], cells: number[], qu
       case "probe": {
         let outcome: ProbeOutcome;
         try {
-          outcome = decodeOutcome(m.outcome);
+          outcome = decodeReplyOutcome(m.outcome);
         } catch {
           outcome = { ok: false, error: "the result could not be read (malformed data)" };
         }

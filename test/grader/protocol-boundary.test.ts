@@ -9,6 +9,7 @@ import * as path from "path";
 import { gradeNotebook, kitRoot, loadSpecs, referenceFor } from "../../grader/grade";
 import { encodePlain, toPlain, materializeInput, type EncodedInput, type PlainValue } from "../../src/check";
 import { encodeResult, materializeInputs } from "../../grader/child/encode";
+import { decodeOutcome, decodeReplyOutcome } from "../../grader/plain";
 import type { Reference } from "../../grader/expected";
 
 // The sandbox spawns through this module's `spawn`; wrapping it records the child's stdin as written.
@@ -183,5 +184,16 @@ describe("grader protocol: the child's encoder follows src/check.ts", () => {
     expect(mine.f64).to.be.instanceOf(Float64Array);
     expect(mine.f32).to.be.instanceOf(Float32Array);
     expect(() => materializeInputs(JSON.stringify({ x: { as: "array", value: [{ $nonfinite: "nope" }] } }))).to.throw(/bad non-finite tag/);
+  });
+});
+
+describe("grader protocol: decoding a reply", () => {
+  it("reads an outcome as decodeOutcome does, and rejects a __proto__ key anywhere in it", () => {
+    const ok = { ok: true, value: [1, { a: { $nonfinite: "NaN" } }] };
+    expect(decodeReplyOutcome(ok)).to.deep.equal(decodeOutcome(ok));
+    expect(decodeReplyOutcome({ ok: false, error: "boom" })).to.deep.equal({ ok: false, error: "boom" });
+    const forged = JSON.parse('{"ok":true,"value":[{"x":1,"__proto__":{"y":2}}]}') as unknown;
+    expect(() => decodeReplyOutcome(forged)).to.throw(/__proto__/);
+    expect(() => decodeReplyOutcome({ ok: "yes" })).to.throw(/malformed/);
   });
 });
