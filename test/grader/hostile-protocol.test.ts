@@ -67,36 +67,34 @@ describe("grader: hostile notebooks against the runner's protocol", function () 
   });
 
   it("searching its own process (heap snapshot, inspector, fd 0, globals and module caches) finds no answer", async () => {
-    const hunt = String.raw`
+    // Each search in its own cell: a heap snapshot of tslab's heap can outlast the cell's time
+    // limit on a busy machine (the snapshot is taken synchronously), and then only that cell is lost.
+    const common = String.raw`
 const g: any = globalThis;
-const found: unknown[] = [];
-const report: any = {};
+g.__found = g.__found ?? [];
+g.__report = g.__report ?? {};
+`;
+    const heap = String.raw`${common}
 // A planted string, to show that the heap search works (it is built, so the source does not hold it).
 g.__planted = ["hunt", "marker", String(6 * 7)].join("-");
-// 1. The heap: every string of a heap snapshot near the word "expected".
+// The heap: the pattern of an expected value in JSON ("expected":{"ok":true,"value":...), and the planted string.
+const pattern = /expected\\*"\s*:\s*\{\s*\\*"ok\\*"\s*:\s*true\s*,\s*\\*"value\\*"\s*:\s*(\[[^\]]*\]|-?[\d.e+-]+)/g;
 let heapBytes = 0;
 let tail = "";
 let markerFound = false;
-const started = Date.now();
-// What the old job on stdin looked like in memory: "expected":{"ok":true,"value":...
-const pattern = /expected\\*"\s*:\s*\{\s*\\*"ok\\*"\s*:\s*true\s*,\s*\\*"value\\*"\s*:\s*(\[[^\]]*\]|-?[\d.e+-]+)/g;
-// A snapshot of tslab's heap is large and slow on a busy machine: read for at most 90 s.
-let heapComplete = true;
-const snapshot = require("v8").getHeapSnapshot();
-for await (const chunk of snapshot) {
+let candidates = 0;
+for await (const chunk of require("v8").getHeapSnapshot()) {
   const text = tail + chunk.toString("latin1");
   heapBytes += chunk.length;
   if (!markerFound && text.includes(g.__planted)) markerFound = true;
-  for (const m of text.matchAll(pattern)) try { found.push(JSON.parse(m[1])); } catch {}
+  for (const m of text.matchAll(pattern)) try { g.__found.push(JSON.parse(m[1])); candidates++; } catch {}
   tail = text.slice(-300);
-  if (Date.now() - started > 90_000) { heapComplete = false; snapshot.destroy(); break; }
 }
-report.heapSeconds = (Date.now() - started) / 1000;
-report.heapComplete = heapComplete;
-report.heapBytes = heapBytes;
-report.markerFound = markerFound;
-report.heapCandidates = found.length;
-// 2. The inspector: evaluate in this isolate and look at the runner's closures.
+console.log("heap:", JSON.stringify({ heapBytes, markerFound, candidates }));
+`;
+    const others = String.raw`${common}
+const report: any = {};
+// The inspector: it would evaluate in this isolate and show the runner's closures.
 try {
   const s = new (require("inspector").Session)();
   s.connect();
@@ -104,7 +102,7 @@ try {
 } catch (e) {
   report.inspector = String((e as Error).message);
 }
-// 3. fd 0 again: whatever the parent sent (the stream makes the read non-blocking, so nothing hangs).
+// fd 0 again: whatever the parent sent (the stream makes reads non-blocking, so nothing hangs).
 let stdinText = "";
 try {
   process.stdin.on("data", (d: Buffer) => { stdinText += d.toString(); });
@@ -114,11 +112,12 @@ try {
   try { stdinText += buf.toString("utf8", 0, require("fs").readSync(0, buf, 0, buf.length, null)); } catch {}
 } catch (e) {}
 report.stdinHasExpected = stdinText.includes("expected");
-// 4. Globals and module caches: any object with an "expected" key.
+// Globals and module caches: any object with an "expected" key.
 const seen = new Set<unknown>();
 const queue: unknown[] = [globalThis, require.cache, (require as any).main];
 let globalsFound = 0;
-while (queue.length > 0 && seen.size < 200000) {
+const started = Date.now();
+while (queue.length > 0 && seen.size < 50000 && Date.now() - started < 60000) {
   const o = queue.shift();
   if (!o || (typeof o !== "object" && typeof o !== "function") || seen.has(o)) continue;
   seen.add(o);
@@ -127,31 +126,35 @@ while (queue.length > 0 && seen.size < 200000) {
   for (const k of keys) {
     let v: unknown;
     try { v = (o as any)[k]; } catch { continue; }
-    if (k === "expected" && v && typeof v === "object") { globalsFound++; found.push((v as any).value ?? v); }
+    if (k === "expected" && v && typeof v === "object") { globalsFound++; g.__found.push((v as any).value ?? v); }
     if (v && (typeof v === "object" || typeof v === "function")) queue.push(v);
   }
 }
 report.objectsWalked = seen.size;
 report.globalsFound = globalsFound;
-g.__found = found;
-console.log("hunt:", JSON.stringify(report));
+console.log("others:", JSON.stringify(report));
 `;
-    const nb = withCells(exercises(stub(), 'const f = (globalThis as any).__found;\n  if (f && f.length > 0) return f.shift();\n  throw new Error("not implemented");'), ["hunt", hunt]);
-    const r = await grade(nb, { ...FIXTURE_OPTIONS, memoryMb: 3072, cellTimeoutMs: 600_000, notebookTimeoutMs: 900_000 });
-    const cell = r.cells.find((c) => c.id === "hunt")!;
-    expect(cell.ok, cell.error).to.equal(true);
-    const line = /hunt: (\{.*\})/.exec(r.log);
-    expect(line, r.log).to.not.equal(null);
-    const report = JSON.parse(line![1]) as Record<string, unknown>;
-    // The search worked: it read the heap and found the planted string there.
-    expect(report.heapBytes).to.be.greaterThan(1_000_000);
-    // The strings come last in a snapshot: the planted one is seen when the whole snapshot was read.
-    if (report.heapComplete) expect(report.markerFound).to.equal(true);
+    const nb = withCells(exercises(stub(), 'const f = (globalThis as any).__found;\n  if (f && f.length > 0) return f.shift();\n  throw new Error("not implemented");'), ["hunt-others", others], ["hunt-heap", heap]);
+    const r = await grade(nb, { ...FIXTURE_OPTIONS, memoryMb: 3072, cellTimeoutMs: 240_000, notebookTimeoutMs: 900_000 });
+    const othersCell = r.cells.find((c) => c.id === "hunt-others")!;
+    expect(othersCell.ok, othersCell.error).to.equal(true);
+    const report = JSON.parse(/others: (\{.*\})/.exec(r.log)![1]) as Record<string, unknown>;
+    // The searches ran: the walk went through the globals and module caches.
     expect(report.objectsWalked).to.be.greaterThan(100);
     expect(report.inspector).to.match(/restricted/);
     expect(report.stdinHasExpected).to.equal(false);
     expect(report.globalsFound).to.equal(0);
-    expect(report.heapCandidates).to.equal(0);
+    const heapCell = r.cells.find((c) => c.id === "hunt-heap")!;
+    if (heapCell.ok) {
+      const heapReport = JSON.parse(/heap: (\{.*\})/.exec(r.log)![1]) as Record<string, unknown>;
+      // The heap search works (it found the planted string) and found no expected value.
+      expect(heapReport.heapBytes).to.be.greaterThan(1_000_000);
+      expect(heapReport.markerFound).to.equal(true);
+      expect(heapReport.candidates).to.equal(0);
+    } else {
+      // Too slow on this machine: the child was stopped in that cell and the rest graded without it.
+      expect(heapCell.error).to.match(/did not finish within/);
+    }
     expect(r.score).to.be.at.most(stubResult.score);
     expect(scores(r)).to.deep.equal(scores(stubResult));
   });
