@@ -1,7 +1,8 @@
 /**
- * Builds the sandboxed child program: the TypeScript of grader/child/ compiled into one script, then baked into a V8 startup snapshot in which
- * tslab's compiler is already created and warm. Starting from the snapshot saves seconds per
- * notebook. Both are cached under .cache/runner/ by the hash of their inputs.
+ * Builds the sandboxed child program: the TypeScript of grader/child/ compiled into one script,
+ * then baked into a V8 startup snapshot in which tslab's compiler is already created and warm.
+ * Starting from the snapshot saves seconds per notebook. Both are cached under .cache/runner/ by
+ * the hash of their inputs.
  */
 import { spawn } from "child_process";
 import { createHash } from "crypto";

@@ -83,13 +83,15 @@ let heapBytes = 0;
 let tail = "";
 let markerFound = false;
 let candidates = 0;
-for await (const chunk of require("v8").getHeapSnapshot()) {
-  const text = tail + chunk.toString("latin1");
-  heapBytes += chunk.length;
-  if (!markerFound && text.includes(g.__planted)) markerFound = true;
-  for (const m of text.matchAll(pattern)) try { g.__found.push(JSON.parse(m[1])); candidates++; } catch {}
-  tail = text.slice(-300);
-}
+await (async () => {
+  for await (const chunk of require("v8").getHeapSnapshot()) {
+    const text = tail + chunk.toString("latin1");
+    heapBytes += chunk.length;
+    if (!markerFound && text.includes(g.__planted)) markerFound = true;
+    for (const m of text.matchAll(pattern)) try { g.__found.push(JSON.parse(m[1])); candidates++; } catch {}
+    tail = text.slice(-300);
+  }
+})();
 console.log("heap:", JSON.stringify({ heapBytes, markerFound, candidates }));
 `;
     const others = String.raw`${common}
