@@ -83,7 +83,7 @@ let heapBytes = 0;
 let tail = "";
 let markerFound = false;
 let candidates = 0;
-await (async () => {
+const reading = (async () => {
   for await (const chunk of require("v8").getHeapSnapshot()) {
     const text = tail + chunk.toString("latin1");
     heapBytes += chunk.length;
@@ -92,6 +92,7 @@ await (async () => {
     tail = text.slice(-300);
   }
 })();
+await reading;
 console.log("heap:", JSON.stringify({ heapBytes, markerFound, candidates }));
 `;
     const others = String.raw`${common}
