@@ -13,9 +13,9 @@ import * as fs from "fs";
 import * as path from "path";
 import type * as tfTypes from "@tensorflow/tfjs";
 import { defaultReadPaths, spawnSandboxed } from "./sandbox";
-import { runnerProgram } from "./child-bundle";
 import { cellSource, cellTags, readNotebook } from "./notebook";
-import type { Job } from "./child/protocol";
+import { runNotebook } from "./run";
+import type { PlannedCell } from "./cells";
 import { findFashionMnistDir, loadFashionMnist } from "../src/fashion-mnist";
 
 /** Test accuracy a bonus model needs to qualify. */
@@ -401,37 +401,20 @@ export async function reproduceBonus(
     if (!(tagsById.get(id) ?? []).includes("skip-in-grader")) cells.push({ id, source: cellSource(cell) });
   }
   if (!cells.some((c) => c.id === bonusId)) throw new Error(`the submission has no cell with id ${bonusId} (the bonus-model cell)`);
-  const job: Job = {
-    cells: cells.map((c, index) => ({ index, id: c.id, source: c.source })),
-    questions: [],
-    cellTimeoutMs: timeoutMs,
-    probeTimeoutMs: 1000,
-    outputCapBytes: 4 * 1024 * 1024,
-    resultCapChars: 1000,
-  };
   const memoryMb = opts.memoryMb ?? 4096;
-  const program = await runnerProgram(root, memoryMb);
-  const ends = new Map<number, { ok: boolean; error?: string; stdout: string }>();
-  const box = spawnSandboxed({
-    root,
+  const planned: PlannedCell[] = cells.map((c) => ({ id: c.id, source: c.source, tags: [], origin: "submission" }));
+  // The runner's request protocol (grader/run.ts), one try: a rerun that fails is reported, not retried.
+  const run = await runNotebook(root, planned, [], { cellTimeoutMs: timeoutMs, notebookTimeoutMs: timeoutMs, probeTimeoutMs: 1000, memoryMb }, {
     ...datasetAccess(root),
-    program: program.snapshotBlob ? { snapshotBlob: program.snapshotBlob } : { code: program.code },
-    memoryMb,
-    timeoutMs,
-    stdin: JSON.stringify(job),
-    onMessage: (m) => {
-      const msg = m as { t?: string; index?: number; ok?: boolean; error?: string; stdout?: string };
-      if (msg.t === "cell-end" && typeof msg.index === "number") ends.set(msg.index, { ok: Boolean(msg.ok), error: msg.error, stdout: String(msg.stdout ?? "") });
-    },
+    outputCapBytes: 4 * 1024 * 1024,
+    retries: 0,
   });
-  const exit = await box.done;
-  if (exit.killedFor) throw new Error(`the rerun was stopped: ${exit.killedFor}`);
-  for (const c of job.cells) {
-    const end = ends.get(c.index);
-    if (!end) throw new Error(`the rerun stopped before cell ${c.id} finished (exit ${exit.code ?? exit.signal})${exit.outOfMemory ? ": out of memory" : ""}`);
+  for (const c of cells) {
+    const end = run.cells.find((r) => r.id === c.id);
+    if (!end || (!end.ok && /^not run: /.test(end.error ?? ""))) throw new Error(`the rerun stopped before cell ${c.id} finished${run.reason ? ` (${run.reason})` : ""}`);
     if (!end.ok) throw new Error(`cell ${c.id} failed in the rerun: ${end.error ?? "unknown error"}`);
   }
-  const out = ends.get(job.cells.length - 1)!.stdout;
+  const out = run.cells[run.cells.length - 1].stdout;
   const line = out.split("\n").find((l) => l.startsWith(RERUN_MARKER));
   if (!line) throw new Error("the rerun printed no predictions");
   const predicted = JSON.parse(line.slice(RERUN_MARKER.length)) as number[];

@@ -1,16 +1,20 @@
 /**
- * Builds the sandboxed child program: the TypeScript of grader/child/ (and the value rules of
- * src/check.ts) compiled into one script, then baked into a V8 startup snapshot in which
- * tslab's compiler is already created and warm. Starting from the snapshot saves seconds per
- * notebook. Both are cached under .cache/runner/ by the hash of their inputs.
+ * Builds the sandboxed child program: the TypeScript of grader/child/ compiled into one script,
+ * then baked into a V8 startup snapshot in which tslab's compiler is already created and warm.
+ * Starting from the snapshot saves seconds per notebook. Both are cached under .cache/runner/ by
+ * the hash of their inputs.
  */
 import { spawn } from "child_process";
 import { createHash } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 
-/** The files bundled into the child, relative to the kit root (the first one is the entry). */
-const MODULES = ["grader/child/runner.ts", "grader/child/loader.ts", "src/check.ts", "src/cell-errors.ts"];
+/**
+ * The files bundled into the child, relative to the kit root (the first one is the entry).
+ * builtins.ts saves the built-ins the runner uses when the bundle is evaluated, which is before
+ * any notebook code runs (and, with a snapshot, while the snapshot is built).
+ */
+const MODULES = ["grader/child/runner.ts", "grader/child/builtins.ts", "grader/child/encode.ts", "grader/child/protocol.ts", "grader/child/loader.ts"];
 
 export interface RunnerProgram {
   /** The bundled JavaScript (runnable with `node -e`). */

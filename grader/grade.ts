@@ -59,6 +59,11 @@ export interface NotebookResult {
   cells: { id: string; ok: boolean; error?: string }[];
   /** How the submission's cells were matched with the master's, when that needed care. */
   notes?: string[];
+  /**
+   * For the instructor only (never in `log` or anything a student sees): lines on the result
+   * channel that answered no request (tampering), output printed while probes ran.
+   */
+  instructorNotes?: string[];
 }
 
 /** The kit root: the folder that holds grader/. */
@@ -148,5 +153,6 @@ export async function gradeNotebook(spec: NotebookSpec, notebookPath: string, op
     seconds: (Date.now() - started) / 1000,
     cells: run.cells.map((c) => (c.ok ? { id: c.id, ok: true } : { id: c.id, ok: false, error: c.error })),
     notes: notes.length > 0 ? notes : undefined,
+    instructorNotes: run.instructorNotes.length > 0 ? run.instructorNotes : undefined,
   };
 }

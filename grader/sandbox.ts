@@ -23,8 +23,10 @@ export interface SandboxOptions {
   memoryMb: number;
   /** Extra environment variables (the rest of the parent's environment is not passed on). */
   env?: Record<string, string>;
-  /** Written to the child's stdin, which is then closed. */
+  /** Written to the child's stdin, which is then closed (unless `keepStdinOpen`). */
   stdin?: string;
+  /** Leave stdin open after `stdin` was written, for requests sent later with `Sandbox.write`. */
+  keepStdinOpen?: boolean;
   /** Largest message accepted on fd 3, in bytes (default 64 MB); a larger one is dropped and reported. */
   messageCapBytes?: number;
   /** Bytes of stdout and of stderr kept for the log (default 256 kB each); the rest is counted. */
@@ -57,6 +59,8 @@ export interface Sandbox {
   pid: number | undefined;
   /** Kills the child and its whole process group. */
   kill(reason: string): void;
+  /** Writes to the child's stdin (only with `keepStdinOpen`; ignored once the child has exited). */
+  write(text: string): void;
   /** Resolves when the child has exited (never rejects). */
   done: Promise<SandboxExit>;
 }
@@ -221,7 +225,12 @@ export function spawnSandboxed(opts: SandboxOptions): Sandbox {
   const messages = child.stdio[3] as NodeJS.ReadableStream;
   messages.on("data", (c: Buffer) => splitter.add(c));
   child.stdin!.on("error", () => undefined);
-  child.stdin!.end(opts.stdin ?? "");
+  if (opts.keepStdinOpen) {
+    if (opts.stdin) child.stdin!.write(opts.stdin);
+  } else child.stdin!.end(opts.stdin ?? "");
+  const write = (text: string): void => {
+    if (!exited && opts.keepStdinOpen && !child.stdin!.destroyed) child.stdin!.write(text);
+  };
   const done = new Promise<SandboxExit>((resolve) => {
     let result: { code: number | null; signal: string | null } | null = null;
     let streamsOpen = 3;
@@ -255,5 +264,5 @@ export function spawnSandboxed(opts: SandboxOptions): Sandbox {
       finish();
     });
   });
-  return { pid: child.pid, kill, done };
+  return { pid: child.pid, kill, write, done };
 }
