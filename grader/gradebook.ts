@@ -103,6 +103,8 @@ export interface RunRow {
   grader_version: string;
   graded_at: string;
   current: number;
+  /** How the run's student code was isolated ("bubblewrap", or "none (--no-isolation)"); null before this column existed. */
+  isolation: string | null;
 }
 
 export interface ManualRow {
@@ -212,6 +214,16 @@ CREATE TABLE IF NOT EXISTS manual (
 
 const now = (): string => new Date().toISOString();
 
+/**
+ * Migration (idempotent): runs.isolation says how each run's student code was isolated, so a
+ * batch graded with `--no-isolation` stays visible as such. Gradebooks written before this
+ * column get it empty (NULL) on their old rows.
+ */
+export function migrateRunIsolation(db: Database.Database): void {
+  const columns = db.prepare("PRAGMA table_info(runs)").all() as { name: string }[];
+  if (!columns.some((c) => c.name === "isolation")) db.exec("ALTER TABLE runs ADD COLUMN isolation TEXT");
+}
+
 /** Turns a value stored as JSON text back into data (null stays null). */
 function fromJson(text: string | null): unknown {
   return text === null ? undefined : JSON.parse(text);
@@ -224,12 +236,12 @@ function toJson(value: unknown): string | null {
 export class Gradebook {
   readonly db: Database.Database;
 
-  private constructor(db: Database.Database, readonly graderVersion: string) {
+  private constructor(db: Database.Database, readonly graderVersion: string, readonly isolation: string | null) {
     this.db = db;
   }
 
   /** Opens (or creates) the gradebook file; WAL mode so a kill -9 cannot corrupt it. */
-  static open(file: string, graderVersion: string): Gradebook {
+  static open(file: string, graderVersion: string, options: { isolation?: string } = {}): Gradebook {
     fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
     const db = new Database(file);
     db.pragma("journal_mode = WAL");
@@ -237,8 +249,9 @@ export class Gradebook {
     db.pragma("foreign_keys = ON");
     db.pragma("busy_timeout = 10000");
     db.exec(SCHEMA);
+    migrateRunIsolation(db);
     db.prepare("INSERT OR IGNORE INTO meta (key, value) VALUES ('created', ?)").run(now());
-    return new Gradebook(db, graderVersion);
+    return new Gradebook(db, graderVersion, options.isolation ?? null);
   }
 
   close(): void {
@@ -320,6 +333,8 @@ export class Gradebook {
         .run(jobId, sub.id, sub.student_id, job.notebook, r.status, r.reason ?? null, r.score, r.maxScore, r.seconds,
           r.log, r.masterHash, this.graderVersion, now());
       const runId = Number(info.lastInsertRowid);
+      // a separate statement, so that the INSERT above stays as other columns are added to it
+      if (this.isolation !== null) this.db.prepare("UPDATE runs SET isolation = ? WHERE id = ?").run(this.isolation, runId);
       const q = this.db.prepare(
         "INSERT INTO questions (run_id, question_id, title, points, score, status, message, hint) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
       );

@@ -13,6 +13,7 @@ import { gradeNotebook, kitRoot, type NotebookResult } from "../grade";
 import { loadSpecs, specForNotebook } from "../spec-loader";
 import type { NotebookSpec } from "../spec";
 import type { ChecksFile } from "../../src/check";
+import { ISOLATION_ENV } from "../isolation";
 
 export interface CheckOptions {
   root?: string;
@@ -101,6 +102,9 @@ export function registerCheckCommand(program: Command): void {
     .argument("[notebooks...]", "notebooks to check (default: all of notebooks/)")
     .option("--json", "print the results as JSON")
     .action(async (notebooks: string[], options: { json?: boolean }) => {
+      // A student's own machine may lack bubblewrap or user namespaces: check then runs with
+      // Node's permission model only and says so once (grader/isolation.ts), unless told otherwise.
+      if (!process.env[ISOLATION_ENV]) process.env[ISOLATION_ENV] = "fallback";
       process.exitCode = await runCheck(notebooks, { json: options.json });
     });
 }

@@ -16,6 +16,7 @@ import { lateness } from "../late";
 import { defaultWorkers, Outcome, PoolJob, runPool } from "../pool";
 import { ProgressBar, ProgressCounts } from "../progress-bar";
 import { failedRun, runFromCore } from "../run-result";
+import { ISOLATION_ENV, isolationStatus, refusalMessage } from "../isolation";
 import { KIT_ROOT, kitVersion } from "../version";
 
 export interface GradeFolderOptions {
@@ -33,7 +34,15 @@ export interface GradeFolderOptions {
   notebookTimeoutMs?: number;
   memoryMb?: number;
   progressOut?: NodeJS.WritableStream & { isTTY?: boolean };
+  /**
+   * Grade without bubblewrap (`--no-isolation`), with Node's permission model only; every row
+   * written says so. Without it, grading refuses to start where bubblewrap cannot run.
+   */
+  noIsolation?: boolean;
 }
+
+/** What the gradebook records of a batch's isolation, in every row it writes. */
+export const ISOLATION_NONE = "none (--no-isolation)";
 
 export interface GradeSummary {
   submissions: number;
@@ -73,7 +82,13 @@ export async function gradeFolder(o: GradeFolderOptions): Promise<GradeSummary> 
   const notebooks = specs.map((s) => s.notebook);
   const mastersDir = o.mastersDir ?? path.join(KIT_ROOT, "notebooks");
   const written = new Map(notebooks.map((nb) => [nb, writtenAnswerCells(path.join(mastersDir, nb))]));
-  const gb = Gradebook.open(o.gradebook, kitVersion());
+  // Checked before the gradebook is touched: a refused batch changes nothing.
+  if (!o.noIsolation) {
+    const status = isolationStatus(KIT_ROOT);
+    if (!status.available) throw new Error(refusalMessage(status));
+  }
+  const isolation = o.noIsolation ? ISOLATION_NONE : "bubblewrap";
+  const gb = Gradebook.open(o.gradebook, kitVersion(), { isolation });
   const workRoot = o.workDir ?? path.join(path.dirname(path.resolve(o.gradebook)), ".grader-work");
   try {
     const resumed = gb.resetInterrupted();
@@ -153,6 +168,8 @@ export async function gradeFolder(o: GradeFolderOptions): Promise<GradeSummary> 
       workers: o.workers ?? defaultWorkers(),
       // resolved here, so workers start whatever folder the instructor runs grade from
       execArgv: ["-r", require.resolve("tsx/cjs")],
+      // the workers' sandboxes (and the masters' runs) follow the batch's choice, whatever the shell says
+      env: { ...process.env, [ISOLATION_ENV]: o.noIsolation ? "off" : "required" },
       onStart: (job) => gb.startJob(job.id),
       onResult: (job, outcome: Outcome<unknown>) => {
         const spec = specs[notebooks.indexOf(job.input.notebook)];
@@ -193,17 +210,19 @@ export function registerGradeCommand(program: Command): void {
     .option("--notebook-timeout <seconds>", "time limit per notebook", positiveInt)
     .option("--cell-timeout <seconds>", "time limit per cell", positiveInt)
     .option("--memory <mb>", "memory cap per notebook run", positiveInt)
+    .option("--no-isolation", "run student code without bubblewrap (Node's permission model only), where user namespaces are not available; recorded in every gradebook row")
     .addHelpText("after", "\nExit codes: 0 every submission graded; 1 bad usage or input; 3 some runs failed, timed out or were corrupt or missing (all are in the gradebook with a reason).")
     .action(async (dir: string, opts: {
       gradebook: string; course: string; workers?: number; force?: boolean; student?: string[]; specs?: string; masters?: string;
-      notebookTimeout?: number; cellTimeout?: number; memory?: number;
+      notebookTimeout?: number; cellTimeout?: number; memory?: number; isolation: boolean;
     }) => {
       const summary = await gradeFolder({
         dir, gradebook: opts.gradebook, course: loadCourseConfig(path.resolve(opts.course)), workers: opts.workers,
         force: opts.force || Boolean(opts.student?.length), students: opts.student, specsDir: opts.specs, mastersDir: opts.masters,
         notebookTimeoutMs: opts.notebookTimeout ? opts.notebookTimeout * 1000 : undefined, memoryMb: opts.memory,
-        cellTimeoutMs: opts.cellTimeout ? opts.cellTimeout * 1000 : undefined,
+        cellTimeoutMs: opts.cellTimeout ? opts.cellTimeout * 1000 : undefined, noIsolation: opts.isolation === false,
       });
+      if (opts.isolation === false) process.stderr.write(`graded without isolation (--no-isolation): recorded as "${ISOLATION_NONE}" in every row\n`);
       for (const w of summary.ignored) process.stderr.write(`ignored: ${w}\n`);
       const c = summary.counts;
       process.stdout.write(
