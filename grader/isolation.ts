@@ -158,12 +158,18 @@ export function bwrapArgs(run: IsolatedRun): string[] {
     // at the path the loader asks for (e.g. /lib/x86_64-linux-gnu/libc.so.6), the file behind it
     args.push("--ro-bind", file, file);
   }
+  const links: string[] = [];
   for (const p of run.readPaths) {
     const r = real(p);
-    if (!r || seen.has(r)) continue;
+    if (!r) continue;
+    // a kit whose node_modules is a link to another install (the Gradescope test's layout):
+    // the same link inside, to the real folder bound beside it
+    if (r !== path.resolve(p)) links.push("--symlink", r, path.resolve(p));
+    if (seen.has(r)) continue;
     seen.add(r);
     args.push("--ro-bind", r, r);
   }
+  args.push(...links);
   args.push("--chdir", run.root, "--");
   args.push(sys.prlimit,
     `--cpu=${Math.ceil(run.limits.cpuSeconds)}:${Math.ceil(run.limits.cpuSeconds) + 5}`,
