@@ -89,7 +89,49 @@ export function defaultReadPaths(root: string): string[] {
     "/usr/share/datasets/fashion-mnist",
   ];
   if (process.env.FASHION_MNIST_DIR) paths.push(path.resolve(process.env.FASHION_MNIST_DIR));
-  return paths;
+  return [...new Set([...paths, ...linkedPackages(path.join(root, "node_modules"))])];
+}
+
+const linkedCache = new Map<string, string[]>();
+
+/**
+ * Local packages that node_modules links to outside itself (npm's "file:" dependencies, e.g.
+ * nnkit -> ../src; a student kit whose node_modules is a link to the course's install): only
+ * their package.json and dist/, what `require` loads, never the folder the link points into.
+ */
+function linkedPackages(nodeModules: string): string[] {
+  const known = linkedCache.get(nodeModules);
+  if (known) return known;
+  const out: string[] = [];
+  let realModules: string;
+  try {
+    realModules = fs.realpathSync(nodeModules);
+  } catch {
+    return out;
+  }
+  const entries = (dir: string): string[] => {
+    try {
+      return fs.readdirSync(dir);
+    } catch {
+      return [];
+    }
+  };
+  for (const name of entries(realModules)) {
+    const candidates = name.startsWith("@") ? entries(path.join(realModules, name)).map((n) => path.join(realModules, name, n)) : [path.join(realModules, name)];
+    for (const link of candidates) {
+      let target: string;
+      try {
+        if (!fs.lstatSync(link).isSymbolicLink()) continue;
+        target = fs.realpathSync(link);
+      } catch {
+        continue;
+      }
+      if (target === realModules || target.startsWith(realModules + path.sep)) continue;
+      for (const part of ["package.json", "dist"]) if (fs.existsSync(path.join(target, part))) out.push(path.join(target, part));
+    }
+  }
+  linkedCache.set(nodeModules, out);
+  return out;
 }
 
 /** Node's permission flags for this Node version (the flag was renamed in Node 22/23). */
