@@ -233,6 +233,33 @@ export function isolationStatus(root: string): IsolationStatus {
   return status;
 }
 
+/** True when anyone (e.g. nobody) may reach and read `p`: o+x on every folder above it, o+r (and o+x for a folder) on it. */
+function readableByOthers(p: string): boolean {
+  const r = real(p);
+  if (!r) return true; // missing paths are left out of the view anyway
+  try {
+    const st = fs.statSync(r);
+    if ((st.mode & 0o004) === 0 || (st.isDirectory() && (st.mode & 0o001) === 0)) return false;
+    for (let dir = path.dirname(r); ; dir = path.dirname(dir)) {
+      if ((fs.statSync(dir).mode & 0o001) === 0) return false;
+      if (dir === path.dirname(dir)) return true;
+    }
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The user to start bubblewrap as for a run that shows `paths`: the status's (nobody, for a root
+ * grader) when nobody can read them all, else the grader's own (then the kernel does not limit
+ * the number of processes; Node's permission model still forbids starting any). A kit or a cache
+ * in a private folder (mode 0700, as mkdtemp makes them) is the usual reason.
+ */
+export function sandboxUser(status: IsolationStatus, paths: string[]): { uid: number; gid: number } | undefined {
+  if (!status.runAs) return undefined;
+  return paths.every(readableByOthers) ? status.runAs : undefined;
+}
+
 /** What `grade` says when it refuses to run without isolation. */
 export function refusalMessage(status: IsolationStatus): string {
   return [

@@ -15,7 +15,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { heapFlag } from "./child-bundle";
-import { bwrapArgs, isolationMode, isolationStatus, fallbackNoteOnce, refusalMessage, type IsolationLimits } from "./isolation";
+import { bwrapArgs, isolationMode, isolationStatus, fallbackNoteOnce, refusalMessage, sandboxUser, type IsolationLimits, type IsolationStatus } from "./isolation";
 
 export interface SandboxOptions {
   /** The kit root: the child's working directory; its node_modules and src are readable. */
@@ -256,11 +256,11 @@ function isolationLimits(opts: SandboxOptions): IsolationLimits {
 }
 
 /** How a run is isolated, per NNKIT_ISOLATION; throws when isolation is required and impossible. */
-function chooseIsolation(root: string): { bwrap?: string; runAs?: { uid: number; gid: number } } {
+function chooseIsolation(root: string): { bwrap?: string; status?: IsolationStatus } {
   const mode = isolationMode();
   if (mode === "off") return {};
   const status = isolationStatus(root);
-  if (status.available) return { bwrap: status.bwrap, runAs: status.runAs };
+  if (status.available) return { bwrap: status.bwrap, status };
   if (mode === "required") throw new Error(refusalMessage(status));
   const note = fallbackNoteOnce(root);
   if (note) process.stderr.write(`${note}\n`);
@@ -302,15 +302,15 @@ export function spawnSandboxed(opts: SandboxOptions): Sandbox {
   const iso = chooseIsolation(root);
   const isolation = iso.bwrap ? "bubblewrap" : "none";
   const file = iso.bwrap ?? process.execPath;
-  const args = iso.bwrap
-    ? bwrapArgs({ root, readPaths: [...readPaths, ...(snapshotBlob ? [snapshotBlob] : [])], command: [process.execPath, ...nodeArgs], limits: isolationLimits(opts) })
-    : nodeArgs;
+  const view = [...readPaths, ...(snapshotBlob ? [snapshotBlob] : [])];
+  const args = iso.bwrap ? bwrapArgs({ root, readPaths: view, command: [process.execPath, ...nodeArgs], limits: isolationLimits(opts) }) : nodeArgs;
+  const runAs = iso.status ? sandboxUser(iso.status, [root, ...view]) : undefined;
   const child = spawn(file, args, {
     cwd: root,
     env: childEnv(opts.env),
     stdio: ["pipe", "pipe", "pipe", "pipe"],
     detached: true,
-    ...(iso.runAs ?? {}),
+    ...(runAs ?? {}),
   });
   const stdout = new CappedText(opts.logCapBytes ?? 256 * 1024);
   const stderr = new CappedText(opts.logCapBytes ?? 256 * 1024);
