@@ -104,6 +104,24 @@ describe("grader: isolation with bubblewrap (issues 23 and 22.1)", function () {
     expect(seen).to.deep.equal({ pid: 2, ppid: 1, uid: 65534, host: "sandbox" });
   });
 
+  it("a run that shows a private (0700) folder still runs in bubblewrap, as the grader's user instead of nobody", async () => {
+    const priv = fs.mkdtempSync(path.join(require("os").tmpdir(), "nnkit-private-"));
+    try {
+      fs.writeFileSync(path.join(priv, "data.txt"), "private data");
+      let seen: unknown;
+      const box = spawnSandboxed({
+        root: ROOT, memoryMb: 256, allowRead: [priv],
+        program: { code: `require("fs").writeSync(3, JSON.stringify({ pid: process.pid, uid: process.getuid(), text: require("fs").readFileSync(${JSON.stringify(path.join(priv, "data.txt"))}, "utf8") }) + "\\n")` },
+        onMessage: (m) => (seen = m),
+      });
+      const exit = await box.done;
+      expect(exit.isolation, exit.stderr).to.equal("bubblewrap");
+      expect(seen).to.deep.equal({ pid: 2, uid: process.getuid!(), text: "private data" });
+    } finally {
+      fs.rmSync(priv, { recursive: true, force: true });
+    }
+  });
+
   it("22.1: the OS layer alone shows exactly node, its libraries, the kit's libraries, the snapshot and the data", async () => {
     const program = await runnerProgram(ROOT, 512);
     const blob = program.snapshotBlob;
