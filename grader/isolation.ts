@@ -267,7 +267,8 @@ export function refusalMessage(status: IsolationStatus): string {
     "Every graded notebook runs inside bubblewrap (new user, pid and network namespaces). Install it with ./setup.sh",
     "(Debian/Ubuntu: apt-get install bubblewrap) and allow user namespaces (sysctl kernel.unprivileged_userns_clone=1;",
     "on Ubuntu 24.04 also kernel.apparmor_restrict_unprivileged_userns=0; in Docker, --security-opt seccomp=unconfined).",
-    "Or run grade with --no-isolation: Node's permission model alone then guards the batch, and every gradebook row says so.",
+    "Or run grade with --no-isolation: Node's permission model alone then guards the batch, and every gradebook row says so",
+    `(other commands: ${ISOLATION_ENV}=off).`,
   ].join("\n");
 }
 
