@@ -311,13 +311,16 @@ console.log("NET " + got);`;
     // a stand-in grader: starts a sandboxed run that never ends, reports, and is killed with SIGKILL
     const graderScript = `
       const { spawnSandboxed } = require(${JSON.stringify(path.join(ROOT, "grader", "sandbox.ts"))});
-      const box = spawnSandboxed({ root: ${JSON.stringify(ROOT)}, memoryMb: 256, program: { code: "setInterval(() => {}, 1000); // ${marker}" } });
+      const box = spawnSandboxed({ root: ${JSON.stringify(ROOT)}, memoryMb: 256, onMessage: () => require("fs").writeSync(1, "running\\n"),
+        program: { code: "require('fs').writeSync(3, '{}\\\\n'); setInterval(() => {}, 1000); // ${marker}" } });
       require("fs").writeSync(1, "started " + box.pid + "\\n");`;
     const { spawn } = await import("child_process");
     const fake = spawn(process.execPath, ["-r", "tsx/cjs", "-e", graderScript], { cwd: ROOT, stdio: ["ignore", "pipe", "inherit"] });
     let out = "";
     fake.stdout.on("data", (c: Buffer) => (out += c.toString()));
-    await until(() => out.includes("started") && processesWith(marker).some((p) => cmdline(p).startsWith(process.execPath)));
+    // once the run has said it runs (bubblewrap's own start-up, which has a short window without
+    // the parent-death signal, is over), the grader dies with SIGKILL
+    await until(() => out.includes("running") && processesWith(marker).some((p) => cmdline(p).startsWith(process.execPath)));
     const exited = new Promise((resolve) => fake.on("exit", resolve));
     fake.kill("SIGKILL");
     await exited;
