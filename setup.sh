@@ -60,6 +60,31 @@ node -e '
 ' || fail "Node $NODE_VERSION is too old: this kit needs Node 20.19 or newer"
 say "node $NODE_VERSION found"
 
+# --- bubblewrap: the grader's isolation of student code ---------------------------
+# Every graded notebook (and `npm run check`) runs inside bubblewrap: its own user, pid and
+# network namespaces and a read-only view of node and the kit's libraries. prlimit (util-linux)
+# sets its resource limits. Missing bubblewrap is installed from Debian when possible.
+STEP="bubblewrap"
+if command -v bwrap >/dev/null 2>&1; then
+  say "bubblewrap found: $(bwrap --version 2>/dev/null | head -1)"
+elif is_root && have_apt; then
+  apt_install bubblewrap
+  command -v bwrap >/dev/null 2>&1 || fail "apt installed bubblewrap but bwrap is still not on PATH"
+  did "bubblewrap installed (Debian): graded notebooks run in namespaces of their own"
+else
+  say "WARNING: bubblewrap is not installed and this user cannot install it (needs root and apt): 'npm run check' runs notebooks with Node's permission model only, and 'npm run grade' refuses unless given --no-isolation. Install it with: sudo apt-get install bubblewrap"
+fi
+command -v prlimit >/dev/null 2>&1 || say "WARNING: prlimit (util-linux) is missing: the sandbox needs it for its resource limits"
+if command -v bwrap >/dev/null 2>&1; then
+  # The same namespaces the grader asks for; as root it also tries as nobody (the grader drops to it).
+  bwrap_ok() { "$@" bwrap --unshare-user --unshare-pid --unshare-net --unshare-ipc --die-with-parent --ro-bind / / true >/dev/null 2>&1; }
+  if bwrap_ok env || { is_root && command -v setpriv >/dev/null 2>&1 && bwrap_ok setpriv --reuid=65534 --regid=65534 --clear-groups; }; then
+    say "bubblewrap can create user namespaces here: student code will be isolated"
+  else
+    say "WARNING: bubblewrap cannot create user namespaces here (kernel.unprivileged_userns_clone=0, an AppArmor rule, or a container's seccomp profile). Allow them (see README, Security), or grade with --no-isolation"
+  fi
+fi
+
 # --- npm packages ---------------------------------------------------------
 # The stamp holds the lockfile's hash and Node's ABI (native modules such as
 # better-sqlite3 are built for one ABI), so a matching stamp means nothing to do.

@@ -4,8 +4,13 @@
  * against the naive pipeline: the same notebooks run one after another with
  * `jupyter nbconvert --execute` through the tslab kernel. Prints both and the ratio.
  *
+ * It starts with the cost of the isolation per run (bubblewrap, issue 23): the same trivial
+ * sandboxed program (`node -e`) and the runner snapshot with an empty job, started alternately
+ * with and without bubblewrap; `npm run bench -- grading isolation` measures only that.
+ *
  * Environment: BENCH_SUBMISSIONS (default 4) submissions per pool run, BENCH_NAIVE_SUBMISSIONS
- * (default 1) for the naive pipeline, JUPYTER_PYTHON (a Python with Jupyter).
+ * (default 1) for the naive pipeline, BENCH_ISOLATION_RUNS (default 20) starts per variant,
+ * JUPYTER_PYTHON (a Python with Jupyter).
  */
 import { spawnSync } from "child_process";
 import * as fs from "fs";
@@ -16,6 +21,9 @@ import { gradeFolder } from "../grader/commands/grade";
 import { parseCourseConfig } from "../grader/course";
 import { Gradebook } from "../grader/gradebook";
 import { KIT_ROOT } from "../grader/version";
+import { spawnSandboxed } from "../grader/sandbox";
+import { DEFAULT_LIMITS, runNotebook } from "../grader/run";
+import { ISOLATION_ENV, isolationStatus } from "../grader/isolation";
 import { jupyterPython } from "../test/support/jupyter-python";
 
 const envInt = (name: string, fallback: number): number => {
@@ -75,8 +83,66 @@ function timeNaive(tmp: string, n: number, notebooks: string[]): { seconds: numb
 
 const perMinute = (n: number, seconds: number): number => (n / seconds) * 60;
 
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+/** Milliseconds of one call of `run`, with NNKIT_ISOLATION set to `mode` while it runs. */
+async function timed(mode: "required" | "off", run: () => Promise<void>): Promise<number> {
+  const saved = process.env[ISOLATION_ENV];
+  process.env[ISOLATION_ENV] = mode;
+  try {
+    const t0 = process.hrtime.bigint();
+    await run();
+    return Number(process.hrtime.bigint() - t0) / 1e6;
+  } finally {
+    if (saved === undefined) delete process.env[ISOLATION_ENV];
+    else process.env[ISOLATION_ENV] = saved;
+  }
+}
+
+/**
+ * The isolation's cost per run: medians of `runs` starts with and without bubblewrap, taken
+ * alternately so that the machine's load falls on both alike. Returns the cost in ms (the trivial program's difference).
+ */
+export async function isolationCost(runs: number): Promise<number> {
+  const status = isolationStatus(KIT_ROOT);
+  if (!status.available) throw new Error(`cannot measure the isolation: ${status.reason}`);
+  const trivial = async (): Promise<void> => {
+    const exit = await spawnSandboxed({ root: KIT_ROOT, memoryMb: 256, program: { code: 'require("fs").writeSync(3, "{}\\n")' } }).done;
+    if (exit.code !== 0) throw new Error(`the trivial run failed: ${exit.stderr}`);
+  };
+  const runner = async (): Promise<void> => {
+    const r = await runNotebook(KIT_ROOT, [], [], DEFAULT_LIMITS);
+    if (r.status !== "ok") throw new Error(`the empty runner job failed: ${r.reason}`);
+  };
+  await timed("required", runner); // builds the snapshot once, outside the figures
+  const rows: [string, number, number][] = [];
+  for (const [name, run] of [["node -e (trivial program)", trivial], ["runner snapshot, empty job", runner]] as const) {
+    const on: number[] = [];
+    const off: number[] = [];
+    for (let i = 0; i < runs; i++) {
+      on.push(await timed("required", run));
+      off.push(await timed("off", run));
+    }
+    rows.push([name, median(on), median(off)]);
+  }
+  console.log(`isolation cost per run (median of ${runs} starts each, bubblewrap as ${status.runAs ? "nobody" : "this user"}):`);
+  console.log("program                          bubblewrap ms   without ms   cost ms");
+  for (const [name, on, off] of rows) console.log(`${name.padEnd(33)}${on.toFixed(1).padStart(13)}${off.toFixed(1).padStart(13)}${(on - off).toFixed(1).padStart(10)}`);
+  // The trivial program measures what bubblewrap adds to a start; the runner's figures (about a
+  // second each, most of it restoring the snapshot and the job) show it against a real start,
+  // where the machine's noise is larger than the cost itself.
+  const cost = rows[0][1] - rows[0][2];
+  console.log(`isolation: ${cost.toFixed(1)} ms per run (goal < 50 ms); runner start ${rows[1][1].toFixed(0)} ms isolated, ${rows[1][2].toFixed(0)} ms without\n`);
+  return cost;
+}
+
 /** Runs the benchmark and prints its figures. */
-export async function main(): Promise<void> {
+export async function main(args: string[] = []): Promise<void> {
+  await isolationCost(envInt("BENCH_ISOLATION_RUNS", 20));
+  if (args[0] === "isolation") return;
   const n = envInt("BENCH_SUBMISSIONS", 4);
   const naiveN = envInt("BENCH_NAIVE_SUBMISSIONS", 1);
   const notebooks = loadAssignment().map((s) => s.notebook);

@@ -104,6 +104,8 @@ export interface RunRow {
   grader_version: string;
   graded_at: string;
   current: number;
+  /** How the run's student code was isolated ("bubblewrap", or "none (--no-isolation)"); null before this column existed. */
+  isolation: string | null;
 }
 
 export interface ManualRow {
@@ -234,6 +236,16 @@ export interface RosterRow {
   email: string;
 }
 
+/**
+ * Migration (idempotent): runs.isolation says how each run's student code was isolated, so a
+ * batch graded with `--no-isolation` stays visible as such. Gradebooks written before this
+ * column get it empty (NULL) on their old rows.
+ */
+export function migrateRunIsolation(db: Database.Database): void {
+  const columns = db.prepare("PRAGMA table_info(runs)").all() as { name: string }[];
+  if (!columns.some((c) => c.name === "isolation")) db.exec("ALTER TABLE runs ADD COLUMN isolation TEXT");
+}
+
 /** Turns a value stored as JSON text back into data (null stays null). */
 function fromJson(text: string | null): unknown {
   return text === null ? undefined : JSON.parse(text);
@@ -246,12 +258,12 @@ function toJson(value: unknown): string | null {
 export class Gradebook {
   readonly db: Database.Database;
 
-  private constructor(db: Database.Database, readonly graderVersion: string) {
+  private constructor(db: Database.Database, readonly graderVersion: string, readonly isolation: string | null) {
     this.db = db;
   }
 
   /** Opens (or creates) the gradebook file; WAL mode so a kill -9 cannot corrupt it. */
-  static open(file: string, graderVersion: string): Gradebook {
+  static open(file: string, graderVersion: string, options: { isolation?: string } = {}): Gradebook {
     fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
     const db = new Database(file);
     db.pragma("journal_mode = WAL");
@@ -263,8 +275,10 @@ export class Gradebook {
     migrateBonusResults(db);
     // migration: the class roster (issue 16.3), idempotent
     migrateRoster(db);
+    // migration: how each run's student code was isolated (issue 23), idempotent
+    migrateRunIsolation(db);
     db.prepare("INSERT OR IGNORE INTO meta (key, value) VALUES ('created', ?)").run(now());
-    return new Gradebook(db, graderVersion);
+    return new Gradebook(db, graderVersion, options.isolation ?? null);
   }
 
   close(): void {
@@ -351,6 +365,8 @@ export class Gradebook {
         .run(jobId, sub.id, sub.student_id, job.notebook, r.status, r.reason ?? null, r.score, r.maxScore, r.seconds,
           r.log, r.masterHash, this.graderVersion, now());
       const runId = Number(info.lastInsertRowid);
+      // a separate statement, so that the INSERT above stays as other columns are added to it
+      if (this.isolation !== null) this.db.prepare("UPDATE runs SET isolation = ? WHERE id = ?").run(this.isolation, runId);
       const q = this.db.prepare(
         "INSERT INTO questions (run_id, question_id, title, points, score, status, message, hint) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
       );

@@ -1,16 +1,21 @@
 /**
- * Spawns an untrusted Node program in a sandbox: Node's permission model (reads limited to
- * the kit's libraries and data, no writes, no child processes, no workers, no native addons),
- * a heap cap, its own process group so that a timeout kills the whole tree, a scrubbed
- * environment, and size caps on everything it sends back.
+ * Spawns an untrusted Node program in a sandbox, in two layers:
+ * - the operating system's (grader/isolation.ts): bubblewrap namespaces with a read-only view of
+ *   exactly what the run needs, and rlimits on CPU time, address space, processes and file size;
+ * - Node's permission model inside (reads limited to the kit's libraries and data, no writes, no
+ *   child processes, no workers, no native addons), a heap cap, a scrubbed environment.
+ * Besides: its own process group so that a kill takes the whole tree, a resident-memory
+ * watchdog, and size caps on everything it sends back.
  *
  * The child reports to the parent with JSON lines on file descriptor 3; stdout and stderr
- * are only logs. Engineer H reuses this for the bonus model's evaluation.
+ * are only logs. The bonus model's evaluation (grader/bonus.ts) runs through here too.
  */
 import { spawn } from "child_process";
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import { heapFlag } from "./child-bundle";
+import { bwrapArgs, isolationMode, isolationStatus, fallbackNoteOnce, refusalMessage, sandboxUser, type IsolationLimits, type IsolationStatus } from "./isolation";
 
 export interface SandboxOptions {
   /** The kit root: the child's working directory; its node_modules and src are readable. */
@@ -40,6 +45,11 @@ export interface SandboxOptions {
   rssLimitMb?: number;
   /** Called for every well-formed message, in order. */
   onMessage?: (message: unknown) => void;
+  /**
+   * CPU seconds the run may use (RLIMIT_CPU, default 2 x timeoutMs + 30 s, or 30 minutes without
+   * one): a backstop for when the parent's clock cannot act, e.g. while the grader is stopped.
+   */
+  cpuSeconds?: number;
 }
 
 export interface SandboxExit {
@@ -53,10 +63,14 @@ export interface SandboxExit {
   badMessages: number;
   stdout: string;
   stderr: string;
+  /** How the run was isolated: inside bubblewrap, or with Node's permission model only. */
+  isolation: "bubblewrap" | "none";
 }
 
 export interface Sandbox {
+  /** The process the parent started (bwrap when isolated). */
   pid: number | undefined;
+  isolation: "bubblewrap" | "none";
   /** Kills the child and its whole process group. */
   kill(reason: string): void;
   /** Writes to the child's stdin (only with `keepStdinOpen`; ignored once the child has exited). */
@@ -65,11 +79,63 @@ export interface Sandbox {
   done: Promise<SandboxExit>;
 }
 
-/** The paths a notebook may read while graded: libraries and data, not the grader, masters or caches. */
+/**
+ * The paths a notebook may read while graded: libraries and data, not the grader, masters or caches.
+ * Of src/ only what `require("nnkit")` loads (dist/ and package.json): node_modules/nnkit is a
+ * symlink to ../src, and its sources, tests or anything beside them are no business of a notebook.
+ */
 export function defaultReadPaths(root: string): string[] {
-  const paths = [path.join(root, "node_modules"), path.join(root, "src"), path.join(root, "data"), "/usr/share/datasets/fashion-mnist"];
+  const paths = [
+    path.join(root, "node_modules"),
+    path.join(root, "src", "dist"),
+    path.join(root, "src", "package.json"),
+    path.join(root, "data"),
+    "/usr/share/datasets/fashion-mnist",
+  ];
   if (process.env.FASHION_MNIST_DIR) paths.push(path.resolve(process.env.FASHION_MNIST_DIR));
-  return paths;
+  return [...new Set([...paths, ...linkedPackages(path.join(root, "node_modules"))])];
+}
+
+const linkedCache = new Map<string, string[]>();
+
+/**
+ * Local packages that node_modules links to outside itself (npm's "file:" dependencies, e.g.
+ * nnkit -> ../src; a student kit whose node_modules is a link to the course's install): only
+ * their package.json and dist/, what `require` loads, never the folder the link points into.
+ */
+function linkedPackages(nodeModules: string): string[] {
+  const known = linkedCache.get(nodeModules);
+  if (known) return known;
+  const out: string[] = [];
+  let realModules: string;
+  try {
+    realModules = fs.realpathSync(nodeModules);
+  } catch {
+    return out;
+  }
+  const entries = (dir: string): string[] => {
+    try {
+      return fs.readdirSync(dir);
+    } catch {
+      return [];
+    }
+  };
+  for (const name of entries(realModules)) {
+    const candidates = name.startsWith("@") ? entries(path.join(realModules, name)).map((n) => path.join(realModules, name, n)) : [path.join(realModules, name)];
+    for (const link of candidates) {
+      let target: string;
+      try {
+        if (!fs.lstatSync(link).isSymbolicLink()) continue;
+        target = fs.realpathSync(link);
+      } catch {
+        continue;
+      }
+      if (target === realModules || target.startsWith(realModules + path.sep)) continue;
+      for (const part of ["package.json", "dist"]) if (fs.existsSync(path.join(target, part))) out.push(path.join(target, part));
+    }
+  }
+  linkedCache.set(nodeModules, out);
+  return out;
 }
 
 /** Node's permission flags for this Node version (the flag was renamed in Node 22/23). */
@@ -149,6 +215,65 @@ function residentMb(pid: number): number {
   }
 }
 
+/** The children of a process (Linux's /proc/PID/task/PID/children; empty where it is missing). */
+function childrenOf(pid: number): number[] {
+  try {
+    return fs.readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").split(" ").filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * Resident memory of a process and its descendants in MB: the parent starts bwrap, and the
+ * node that uses the memory runs two levels below it.
+ */
+function treeResidentMb(pid: number): number {
+  let total = 0;
+  const stack = [pid];
+  for (let guard = 0; stack.length > 0 && guard < 1000; guard++) {
+    const p = stack.pop() as number;
+    total += residentMb(p);
+    stack.push(...childrenOf(p));
+  }
+  return total;
+}
+
+/** The real path of a file or folder (the path itself when it does not exist). */
+function realPath(p: string): string {
+  try {
+    return fs.realpathSync(p);
+  } catch {
+    return path.resolve(p);
+  }
+}
+
+/**
+ * The rlimits of a run. The address space cannot be tight: V8 reserves about 10 GB of address
+ * space for each WebAssembly memory (its guard regions; tfjs's wasm backend has one), so the
+ * limit is 16 GB plus twice the heap cap, a backstop against runaway reservations; the resident
+ * memory watchdog (rssLimitMb) and the heap cap are the real memory limits.
+ */
+function isolationLimits(opts: SandboxOptions): IsolationLimits {
+  const cpuSeconds = opts.cpuSeconds ?? (opts.timeoutMs !== undefined ? Math.ceil(opts.timeoutMs / 1000) * 2 + 30 : 1800);
+  return { cpuSeconds, addressSpaceMb: 16384 + 2 * opts.memoryMb, processes: 128, fileSizeMb: 64, tmpMb: 64 };
+}
+
+/** How a run is isolated, per NNKIT_ISOLATION; throws when isolation is required and impossible. */
+function chooseIsolation(root: string): { bwrap?: string; status?: IsolationStatus } {
+  const mode = isolationMode();
+  if (mode === "off") return {};
+  const status = isolationStatus(root);
+  if (status.available) return { bwrap: status.bwrap, status };
+  if (mode === "required") throw new Error(refusalMessage(status));
+  const note = fallbackNoteOnce(root);
+  if (note) process.stderr.write(`${note}\n`);
+  return {};
+}
+
+/** The signal names by number, to read bwrap's exit code 128 + N as "killed by signal N". */
+const SIGNAL_NAMES = new Map(Object.entries(os.constants.signals).map(([name, n]) => [n, name]));
+
 /** The environment of a sandboxed child: nothing of the parent's but what a notebook needs. */
 function childEnv(extra: Record<string, string> | undefined): Record<string, string> {
   const env: Record<string, string> = { PATH: process.env.PATH ?? "/usr/bin:/bin", LANG: "C.UTF-8", TZ: "UTC", HOME: "/nonexistent", NNKIT_GRADER: "1" };
@@ -166,20 +291,30 @@ function childEnv(extra: Record<string, string> | undefined): Record<string, str
  * returned `done` resolves with the exit status and the capped logs, whatever the child does.
  */
 export function spawnSandboxed(opts: SandboxOptions): Sandbox {
-  const readPaths = [...defaultReadPaths(opts.root), ...(opts.allowRead ?? [])];
-  const args = [
-    ...("snapshotBlob" in opts.program ? ["--snapshot-blob", opts.program.snapshotBlob] : []),
+  // Real paths throughout: inside bubblewrap only real paths exist.
+  const root = realPath(opts.root);
+  const readPaths = [...defaultReadPaths(root), ...(opts.allowRead ?? []).map(realPath)];
+  const snapshotBlob = "snapshotBlob" in opts.program ? realPath(opts.program.snapshotBlob) : undefined;
+  const nodeArgs = [
+    ...(snapshotBlob ? ["--snapshot-blob", snapshotBlob] : []),
     ...permissionFlags(readPaths),
     // The permission model announces itself on stderr; it would end up in the first cell's log.
     "--no-warnings",
     heapFlag(opts.memoryMb),
     ...("code" in opts.program ? ["-e", opts.program.code] : []),
   ];
-  const child = spawn(process.execPath, args, {
-    cwd: opts.root,
+  const iso = chooseIsolation(root);
+  const isolation = iso.bwrap ? "bubblewrap" : "none";
+  const file = iso.bwrap ?? process.execPath;
+  const view = [...readPaths, ...(snapshotBlob ? [snapshotBlob] : [])];
+  const args = iso.bwrap ? bwrapArgs({ root, readPaths: view, command: [process.execPath, ...nodeArgs], limits: isolationLimits(opts) }) : nodeArgs;
+  const runAs = iso.status ? sandboxUser(iso.status, [root, ...view]) : undefined;
+  const child = spawn(file, args, {
+    cwd: root,
     env: childEnv(opts.env),
     stdio: ["pipe", "pipe", "pipe", "pipe"],
     detached: true,
+    ...(runAs ?? {}),
   });
   const stdout = new CappedText(opts.logCapBytes ?? 256 * 1024);
   const stderr = new CappedText(opts.logCapBytes ?? 256 * 1024);
@@ -214,7 +349,7 @@ export function spawnSandboxed(opts: SandboxOptions): Sandbox {
   const rssLimitMb = opts.rssLimitMb ?? opts.memoryMb * 2 + 512;
   let rssExceeded = false;
   const rssWatch = setInterval(() => {
-    const rss = child.pid !== undefined ? residentMb(child.pid) : 0;
+    const rss = child.pid !== undefined ? treeResidentMb(child.pid) : 0;
     if (rss > rssLimitMb) {
       rssExceeded = true;
       kill(`it used more than ${rssLimitMb} MB of memory`);
@@ -246,6 +381,7 @@ export function spawnSandboxed(opts: SandboxOptions): Sandbox {
         badMessages,
         stdout: stdout.text(),
         stderr: errText,
+        isolation,
       });
     };
     for (const stream of [child.stdout!, child.stderr!, messages]) stream.on("close", () => { streamsOpen--; finish(); });
@@ -260,9 +396,11 @@ export function spawnSandboxed(opts: SandboxOptions): Sandbox {
       } catch {
         // the group is already gone
       }
-      result = { code, signal };
+      // bwrap reports a child killed by signal N as exit code 128 + N
+      const viaBwrap = iso.bwrap && code !== null && code > 128 ? SIGNAL_NAMES.get(code - 128) : undefined;
+      result = viaBwrap ? { code: null, signal: viaBwrap } : { code, signal };
       finish();
     });
   });
-  return { pid: child.pid, kill, write, done };
+  return { pid: child.pid, isolation, kill, write, done };
 }

@@ -14,6 +14,7 @@ import { failedCellNotes, hiddenLine, studentQuestionView, studentReason } from 
 import { loadSpecs, specForNotebook } from "../spec-loader";
 import type { NotebookSpec } from "../spec";
 import type { ChecksFile } from "../../src/check";
+import { ISOLATION_ENV } from "../isolation";
 
 export interface CheckOptions {
   root?: string;
@@ -118,6 +119,9 @@ export function registerCheckCommand(program: Command): void {
     .argument("[notebooks...]", "notebooks to check (default: all of notebooks/)")
     .option("--json", "print the results as JSON (per question: what the feedback shows)")
     .action(async (notebooks: string[], options: { json?: boolean }) => {
+      // A student's own machine may lack bubblewrap or user namespaces: check then runs with
+      // Node's permission model only and says so once (grader/isolation.ts), unless told otherwise.
+      if (!process.env[ISOLATION_ENV]) process.env[ISOLATION_ENV] = "fallback";
       process.exitCode = await runCheck(notebooks, { json: options.json });
     });
 }

@@ -24,6 +24,7 @@ import { defaultWorkers, Outcome, PoolJob, runPool } from "../pool";
 import { ProgressBar, ProgressCounts } from "../progress-bar";
 import { captureSolutionCells } from "../similarity/store";
 import { failedRun, runFromCore } from "../run-result";
+import { ISOLATION_ENV, isolationStatus, refusalMessage } from "../isolation";
 import { KIT_ROOT, kitVersion } from "../version";
 
 export interface GradeFolderOptions {
@@ -45,7 +46,15 @@ export interface GradeFolderOptions {
   timesFile?: string;
   /** The class roster (`--roster`): stored in the gradebook, replacing an earlier one. */
   roster?: RosterEntry[];
+  /**
+   * Grade without bubblewrap (`--no-isolation`), with Node's permission model only; every row
+   * written says so. Without it, grading refuses to start where bubblewrap cannot run.
+   */
+  noIsolation?: boolean;
 }
+
+/** What the gradebook records of a batch's isolation, in every row it writes. */
+export const ISOLATION_NONE = "none (--no-isolation)";
 
 export interface GradeSummary {
   submissions: number;
@@ -109,17 +118,29 @@ export async function gradeFolder(o: GradeFolderOptions): Promise<GradeSummary> 
   const notebooks = specs.map((s) => s.notebook);
   const mastersDir = o.mastersDir ?? path.join(KIT_ROOT, "notebooks");
   const written = new Map(notebooks.map((nb) => [nb, writtenAnswerCells(path.join(mastersDir, nb))]));
+  // Checked before the gradebook is touched: a refused batch changes nothing.
+  if (!o.noIsolation) {
+    const status = isolationStatus(KIT_ROOT);
+    if (!status.available) throw new Error(refusalMessage(status));
+  }
+  const isolation = o.noIsolation ? ISOLATION_NONE : "bubblewrap";
   // one run per gradebook at a time: a second one stops here, before it reads or writes anything
   const lock = lockGradebook(o.gradebook);
   let times: Map<string, GivenTime>;
   let masters: MasterCheckSummary;
   let gb: Gradebook;
+  // The masters are checked in this process: they run under the batch's isolation mode too.
+  const modeBefore = process.env[ISOLATION_ENV];
+  if (o.noIsolation) process.env[ISOLATION_ENV] = "off";
   try {
     ({ times, masters } = await beforeBatch(o, specs, notebooks, mastersDir));
-    gb = Gradebook.open(o.gradebook, kitVersion());
+    gb = Gradebook.open(o.gradebook, kitVersion(), { isolation });
   } catch (e) {
     lock.release();
     throw e;
+  } finally {
+    if (modeBefore === undefined) delete process.env[ISOLATION_ENV];
+    else process.env[ISOLATION_ENV] = modeBefore;
   }
   const workRoot = o.workDir ?? path.join(path.dirname(path.resolve(o.gradebook)), ".grader-work");
   // the folders this run unpacks into; removed when it ends (another run's are left alone)
@@ -225,6 +246,8 @@ export async function gradeFolder(o: GradeFolderOptions): Promise<GradeSummary> 
       workers: o.workers ?? defaultWorkers(),
       // resolved here, so workers start whatever folder the instructor runs grade from
       execArgv: ["-r", require.resolve("tsx/cjs")],
+      // the workers' sandboxes (and the masters' runs) follow the batch's choice, whatever the shell says
+      env: { ...process.env, [ISOLATION_ENV]: o.noIsolation ? "off" : "required" },
       onStart: (job) => gb.startJob(job.id),
       onResult: (job, outcome: Outcome<unknown>) => {
         const spec = specs[notebooks.indexOf(job.input.notebook)];
@@ -284,11 +307,12 @@ export function registerGradeCommand(program: Command): void {
     .option("--memory <mb>", "memory cap per notebook run", positiveInt)
     .option("--times <file>", "CSV of student id and submission time from the LMS (header row; ISO 8601, \"2026-12-15 23:59\", Moodle's \"Monday, 15 December 2026, 11:59 PM\" or Unix seconds; no zone = the due date's); without it a submission's time is when grade first saw it")
     .option("--roster <file>", "class roster CSV (id, name, email as the LMS exports it): the grades CSV lists every student on it")
+    .option("--no-isolation", "run student code without bubblewrap (Node's permission model only), where user namespaces are not available; recorded in every gradebook row")
     .addHelpText("after", "\nExit codes: 0 every submission graded; 1 bad usage or input; 3 some runs failed, timed out or were corrupt or missing (all are in the gradebook with a reason).")
     .addHelpText("after", TERM_WORKFLOW)
     .action(async (dir: string, opts: {
       gradebook: string; course: string; workers?: number; force?: boolean; student?: string[]; specs?: string; masters?: string;
-      notebookTimeout?: number; cellTimeout?: number; memory?: number; times?: string; roster?: string;
+      notebookTimeout?: number; cellTimeout?: number; memory?: number; times?: string; roster?: string; isolation: boolean;
     }) => {
       // read before grading: a bad roster stops here, naming the line, with nothing graded
       const roster = opts.roster ? readRoster(path.resolve(opts.roster)) : undefined;
@@ -296,7 +320,7 @@ export function registerGradeCommand(program: Command): void {
         dir, gradebook: opts.gradebook, course: loadCourseConfig(path.resolve(opts.course)), workers: opts.workers,
         force: opts.force || Boolean(opts.student?.length), students: opts.student, specsDir: opts.specs, mastersDir: opts.masters,
         notebookTimeoutMs: opts.notebookTimeout ? opts.notebookTimeout * 1000 : undefined, memoryMb: opts.memory,
-        cellTimeoutMs: opts.cellTimeout ? opts.cellTimeout * 1000 : undefined, timesFile: opts.times, roster,
+        cellTimeoutMs: opts.cellTimeout ? opts.cellTimeout * 1000 : undefined, timesFile: opts.times, roster, noIsolation: opts.isolation === false,
       });
       const m = summary.masters;
       process.stderr.write(`masters at full marks under this runner: ${m.graded.length + m.cached.length} (${m.cached.length} known from the cache)\n`);
@@ -304,6 +328,7 @@ export function registerGradeCommand(program: Command): void {
         process.stderr.write(`warning: ${summary.lateByFirstSeen.length} submission(s) are late by the time grade first saw them (no --times entry): ` +
           `${summary.lateByFirstSeen.slice(0, 10).join(", ")}${summary.lateByFirstSeen.length > 10 ? ", ..." : ""}; give the LMS's submission times with --times FILE\n`);
       }
+      if (opts.isolation === false) process.stderr.write(`graded without isolation (--no-isolation): recorded as "${ISOLATION_NONE}" in every row\n`);
       for (const w of summary.ignored) process.stderr.write(`ignored: ${w}\n`);
       if (summary.roster) {
         const r = summary.roster;
