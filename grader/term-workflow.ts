@@ -4,8 +4,9 @@ A term, step by step (run from the course folder):
   1. release    npm run release -- --tar
                   -> release/ and release.tar.gz: hand the kit to students (it fails if a solution would ship)
   2. collect    download the submissions from the LMS into one folder, e.g. subs/
-                  (zips from \`npm run submit\`, <student>_<notebook>.ipynb files, or one folder per student)
-  3. grade      npm run grade -- subs/
+                  (zips from \`npm run submit\`, <student>_<notebook>.ipynb files, or one folder per student),
+                  with the LMS's submission times (times.csv: id,time) and class list (roster.csv: id,name,email)
+  3. grade      npm run grade -- subs/ --times times.csv --roster roster.csv
                   -> gradebook.sqlite; run it again after more arrive: unchanged submissions are skipped
   4. regrade    npm run grade -- subs/ --student <id>
                   one student again (e.g. after a fix); the earlier result stays in the history
