@@ -3,6 +3,7 @@
  * feedback pages, run as the instructor runs them (the real CLI), on the fixture assignment's
  * class with planted copies (test/cli/insight-class.ts, graded by the real `grade`).
  */
+import { fileNameFor } from "../../grader/student-id";
 import Database from "better-sqlite3";
 import { expect } from "chai";
 import * as fs from "fs";
@@ -130,7 +131,7 @@ describe("insight: similarity and class statistics on a graded class", function 
       const out = path.join(c.dir, "export");
       const r = grader(["export", "feedback", "-g", c.gradebook, "-o", out, ...ASSIGNMENT.slice(0, 2)]);
       expect(r.code, r.err).to.equal(0);
-      const dan = fs.readFileSync(path.join(out, "feedback", "dan.html"), "utf8");
+      const dan = fs.readFileSync(path.join(out, "feedback", `${fileNameFor("dan")}.html`), "utf8");
       expect(dan).to.include("<th>class median</th>");
       expect(dan).to.match(/<tr id="q-tiny-square">.*?<td>0 \/ 2<\/td><td class="median">2<\/td>/);
       expect(dan).to.match(/<tr id="q-tiny-scale">.*?<td>1 \/ 1<\/td><td class="median">1<\/td>/);

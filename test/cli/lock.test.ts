@@ -63,8 +63,11 @@ describe("one grade run per gradebook", function () {
     subs = path.join(tmp, "subs");
     fs.mkdirSync(subs);
     gbFile = path.join(tmp, "gradebook.sqlite");
+    // the fixture's zips are made for the assignment "tiny": grade checks that against the course
+    const course = path.join(tmp, "course.json");
+    fs.writeFileSync(course, JSON.stringify({ assignment: "tiny" }));
     makeZip(path.join(subs, "slow.zip"), "slow", { [TINY]: JSON.stringify(masterWith({ "square-demo": SLOW })) });
-    args = ["grade", subs, "-g", gbFile, "--specs", FIXTURE_SPECS, "--masters", FIXTURE_MASTERS, "--workers", "1", "--cell-timeout", "60"];
+    args = ["grade", subs, "-g", gbFile, "-c", course, "--specs", FIXTURE_SPECS, "--masters", FIXTURE_MASTERS, "--workers", "1", "--cell-timeout", "60"];
   });
   after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 

@@ -12,6 +12,7 @@
  * six-digit numbers messages use). The search is shown to be non-vacuous first: each needle is
  * found in the instructor's data (the master's reference of expected values).
  */
+import { fileNameFor } from "../../grader/student-id";
 import { expect } from "chai";
 import * as fs from "fs";
 import * as path from "path";
@@ -236,7 +237,7 @@ describe("redaction: no hidden probe reaches anything a student sees (15.2, 15.5
   });
 
   it("still tells the student that hidden checks failed, with the question's hint", () => {
-    const alpha = fs.readFileSync(path.join(out, "feedback", "alpha.html"), "utf8");
+    const alpha = fs.readFileSync(path.join(out, "feedback", `${fileNameFor("alpha")}.html`), "utf8");
     expect(alpha).to.match(/hidden checks? failed\./);
     expect(alpha).to.include("Hint: Negative inputs are multiplied by alpha");
     const csv = fs.readFileSync(path.join(out, "grades.csv"), "utf8");
@@ -249,11 +250,11 @@ describe("redaction: no hidden probe reaches anything a student sees (15.2, 15.5
 
   it("names the cell that raised, in the feedback, in results.json and in npm run check (15.5)", () => {
     const line = /cell oops raised Error: boom in a cell; in Jupyter, Run All stops here/;
-    expect(fs.readFileSync(path.join(out, "feedback", "alpha.html"), "utf8")).to.match(line);
+    expect(fs.readFileSync(path.join(out, "feedback", `${fileNameFor("alpha")}.html`), "utf8")).to.match(line);
     expect(fs.readFileSync(path.join(tmp, "check-output.txt"), "utf8")).to.match(line);
     const results = JSON.parse(fs.readFileSync(path.join(tmp, "gs", "alpha", "results.json"), "utf8")) as { output: string };
     expect(results.output).to.match(line);
     // the printed probe arguments stay out of the student's log
-    expect(fs.readFileSync(path.join(out, "feedback", "alpha.html"), "utf8")).to.not.include("ARGS ");
+    expect(fs.readFileSync(path.join(out, "feedback", `${fileNameFor("alpha")}.html`), "utf8")).to.not.include("ARGS ");
   });
 });

@@ -58,23 +58,60 @@ function numbers(v: PlainValue, out: number[] = []): number[] {
 }
 
 /**
+ * The numbers written in a text, each as JSON writes it (and without its sign), so that a search
+ * for thousands of values (a model's weights) is one set lookup each instead of a scan of the text.
+ */
+function numberTokens(text: string): Set<string> {
+  const out = new Set<string>();
+  for (const t of text.match(/-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?/g) ?? []) {
+    out.add(t);
+    if (t.startsWith("-")) out.add(t.slice(1));
+  }
+  return out;
+}
+
+/** A text searched for whole serialised values (by substring) and for single numbers (by token). */
+class Haystack {
+  private readonly numbers: Set<string>;
+  constructor(readonly text: string) {
+    this.numbers = numberTokens(text);
+  }
+  holds(form: Form): boolean {
+    return form.kind === "number" ? this.numbers.has(form.form) || this.numbers.has(form.form.replace(/^-/, "")) : this.text.includes(form.form);
+  }
+}
+
+interface Form {
+  form: string;
+  kind: "number" | "whole";
+  hidden: boolean;
+  where: string;
+}
+
+/**
  * The serialised forms of a reference's expected values that would betray it: each non-integer
  * number as JSON writes it (at least 6 characters, so not "0.5"), and each whole value whose JSON
  * is at least 16 characters. Forms that also occur in what the child legitimately receives (an
  * input, a cell, a conversion) are left out: relu(x) returns x's own numbers.
  */
-function expectedForms(ref: Reference, legit: string): { form: string; hidden: boolean; where: string }[] {
-  const out: { form: string; hidden: boolean; where: string }[] = [];
+function expectedForms(ref: Reference, legit: Haystack): Form[] {
+  const out: Form[] = [];
+  const seen = new Set<string>();
+  const add = (f: Form): void => {
+    if (seen.has(f.form) || legit.holds(f)) return;
+    seen.add(f.form);
+    out.push(f);
+  };
   for (const q of ref.questions) {
     if (q.compare.kind === "output") continue; // graded output is the child's own printing, not a probe's value
     for (const p of q.probes) {
       if (!p.expected.ok) continue;
       const where = `${q.id} probe ${p.index}${p.hidden ? " (hidden)" : ""}`;
       const whole = JSON.stringify(encodePlain(p.expected.value));
-      if (whole.length >= 16 && !legit.includes(whole)) out.push({ form: whole, hidden: p.hidden, where });
+      if (whole.length >= 16) add({ form: whole, kind: "whole", hidden: p.hidden, where });
       for (const n of numbers(p.expected.value)) {
         const text = JSON.stringify(n);
-        if (Number.isFinite(n) && !Number.isInteger(n) && text.length >= 6 && !legit.includes(text)) out.push({ form: text, hidden: p.hidden, where });
+        if (Number.isFinite(n) && !Number.isInteger(n) && text.length >= 6) add({ form: text, kind: "number", hidden: p.hidden, where });
       }
     }
   }
@@ -114,7 +151,7 @@ describe("grader protocol: what crosses into the child", function () {
       const nonces = lines.map((l) => (JSON.parse(l) as { nonce: string }).nonce);
       for (const n of nonces) expect(n).to.match(/^[0-9a-f]{32}$/);
       expect(new Set(nonces).size).to.equal(nonces.length);
-      const forms = expectedForms(ref, legitimate(ref));
+      const forms = expectedForms(ref, new Haystack(legitimate(ref)));
       // Not vacuous: there are forms to look for, hidden ones among them, and the search finds
       // each of them in the stored reference (which holds the expected values).
       expect(forms.length, "expected values to search for").to.be.greaterThan(3);
@@ -122,8 +159,10 @@ describe("grader protocol: what crosses into the child", function () {
         expect(forms.some((f) => f.hidden), "a hidden probe's expected value to search for").to.equal(true);
       }
       const stored = JSON.stringify(ref.questions.map((q) => q.probes.map((p) => (p.expected.ok ? encodePlain(p.expected.value) : null))));
-      for (const f of forms) expect(stored.includes(f.form), `the search finds ${f.where} in the reference`).to.equal(true);
-      for (const f of forms) expect(sent.includes(f.form), `${f.where}: ${f.form.slice(0, 80)} was sent to the child`).to.equal(false);
+      const inStored = new Haystack(stored);
+      const inSent = new Haystack(sent);
+      for (const f of forms) expect(inStored.holds(f), `the search finds ${f.where} in the reference`).to.equal(true);
+      for (const f of forms) expect(inSent.holds(f), `${f.where}: ${f.form.slice(0, 80)} was sent to the child`).to.equal(false);
       for (const word of ['"expected"', '"hint"', '"compare"', '"label"', '"hidden"', '"points"', '"title"', '"rtol"', '"atol"']) {
         expect(sent.includes(word), `${word} in the bytes sent`).to.equal(false);
       }
