@@ -59,7 +59,14 @@ describe("grader: isolation through the commands (issue 23)", function () {
   this.timeout(600_000);
   const tmp = tmpDir("nnkit-isolation-cli");
   after(() => fs.rmSync(tmp, { recursive: true, force: true }));
-  const gradeArgs = (subs: string, gb: string): string[] => ["grade", subs, "-g", gb, "--specs", FIXTURE_SPECS, "--masters", FIXTURE_MASTERS, "--cell-timeout", "8", "--memory", "256"];
+  // the fixture's zips are made for the assignment "tiny": grade checks that against the course
+  const courseFile = (): string => {
+    const f = path.join(tmp, "course.json");
+    if (!fs.existsSync(f)) fs.writeFileSync(f, JSON.stringify({ assignment: "tiny" }));
+    return f;
+  };
+  const gradeArgs = (subs: string, gb: string): string[] =>
+    ["grade", subs, "-g", gb, "-c", courseFile(), "--specs", FIXTURE_SPECS, "--masters", FIXTURE_MASTERS, "--cell-timeout", "8", "--memory", "256"];
 
   it("grade with two workers: an attacker signals every pid and -1; the master, the stub and the batch are untouched", async () => {
     const subs = path.join(tmp, "attack");
