@@ -206,8 +206,12 @@ describe("instructor workflow on 30 submissions (fixture assignment)", function 
 
     // second run finishes the rest
     const second = grader(args);
-    expect(second.code, second.err).to.equal(3);
     expect(second.out).to.match(/30 submissions: /);
+    // Exit code 3 says that this run had a run fail or time out; which runs the first (killed) run
+    // finished depends on the workers' order, so the code is checked against the run's own counts.
+    const counts = /\(graded (\d+), failed (\d+), timed out (\d+)\), (\d+) corrupt or missing/.exec(second.out);
+    expect(counts, second.out).to.not.equal(null);
+    expect(second.code, second.err).to.equal(Number(counts![2]) + Number(counts![3]) + Number(counts![4]) > 0 ? 3 : 0);
 
     const gb = Gradebook.open(gbFile, "test");
     try {
