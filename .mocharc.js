@@ -1,13 +1,17 @@
 /**
  * Mocha's configuration, with the test tiers. A test file's tier is where it lives:
  *
- *   test/unit/**   unit: no kernel, no child process, no sandbox; runs first, alone with `npm run test:unit`
- *   test/e2e/**    e2e: needs chromium, or trains notebook 05 on its default setting (CI runs it: `npm run test:e2e`)
- *   test/<other>/  integration: the grader's sandboxed runner, the CLI, the tslab kernel, setup.sh.
- *                  A new folder or file lands here without being listed anywhere.
+ *   test/unit/**    unit: no kernel, no child process, no sandbox; runs first, alone with `npm run test:unit`
+ *   test/<other>/   integration: the grader's sandboxed runner, the CLI, the tslab kernel, setup.sh.
+ *                   A new folder or file lands here without being listed anywhere.
+ *   test/system/**  system: the kit driven as its users drive it, at full length, on the shipped course
+ *                   (a student kit set up in a fresh folder, a whole term, Gradescope offline, a copied
+ *                   kit, every export searched for hidden values, 30 submissions and a kill -9, a heap
+ *                   snapshot hunt). No browser; minutes each. `npm run test:system`; CI runs it.
+ *   test/e2e/**     e2e: needs chromium, or trains notebook 05 on its default setting (CI runs it: `npm run test:e2e`)
  *
  * `npx mocha FILE...` runs only the files given (no tier is added to them).
- * `NNKIT_TEST_TIER=unit|integration|e2e|default mocha` picks a tier; default (what `npm test` runs) is
+ * `NNKIT_TEST_TIER=unit|integration|system|e2e|default mocha` picks a tier; default (what `npm test` runs) is
  * unit then integration, in one process, so each master notebook runs once (test/support/masters.ts).
  */
 "use strict";
@@ -17,6 +21,8 @@ const path = require("path");
 const TEST_DIR = path.join(__dirname, "test");
 /** Folders directly under test/ that are not tiers of their own. */
 const NOT_TESTS = new Set(["fixtures", "support"]);
+/** Folders directly under test/ that are tiers of their own, outside the integration tier. */
+const OWN_TIERS = new Set(["unit", "system", "e2e"]);
 
 /** The *.test.ts files under `dir`, sorted, as paths relative to the kit root. */
 function testFiles(dir) {
@@ -32,7 +38,7 @@ function testFiles(dir) {
 function integrationFiles() {
   const folders = fs
     .readdirSync(TEST_DIR, { withFileTypes: true })
-    .filter((d) => d.isDirectory() && !NOT_TESTS.has(d.name) && d.name !== "unit" && d.name !== "e2e")
+    .filter((d) => d.isDirectory() && !NOT_TESTS.has(d.name) && !OWN_TIERS.has(d.name))
     .map((d) => d.name)
     .sort();
   const topLevel = fs
@@ -46,6 +52,7 @@ function integrationFiles() {
 const TIERS = {
   unit: () => testFiles(path.join(TEST_DIR, "unit")),
   integration: integrationFiles,
+  system: () => testFiles(path.join(TEST_DIR, "system")),
   e2e: () => testFiles(path.join(TEST_DIR, "e2e")),
   default: () => [...TIERS.unit(), ...TIERS.integration()],
 };
@@ -54,7 +61,7 @@ const TIERS = {
  * Per-test time limit. Unit tests are quick; the other tiers wait for kernels and sandboxed children
  * on a machine that may be loaded, where a tripped timeout says nothing about the code.
  */
-const TIMEOUTS = { unit: 60_000, integration: 600_000, e2e: 1_200_000, default: 600_000, files: 600_000 };
+const TIMEOUTS = { unit: 60_000, integration: 600_000, system: 1_200_000, e2e: 1_200_000, default: 600_000, files: 600_000 };
 
 /** The file or folder arguments on mocha's command line (its options and their values left out). */
 function positionalArgs(argv) {

@@ -1,7 +1,7 @@
 /**
  * The test tiers of .mocharc.js, read back from mocha itself (a dry run lists what would run,
  * in order): one named file runs alone, the unit tier holds only test/unit, the default run puts
- * the unit tier first and leaves test/e2e out, and a file in a new folder needs no registration
+ * the unit tier first and leaves test/system and test/e2e out, and a file in a new folder needs no registration
  * (this one lives in test/tiers/ and is found by the default run).
  */
 import { expect } from "chai";
@@ -35,27 +35,30 @@ describe("test tiers (.mocharc.js)", function () {
     expect(plannedFiles(["--timeout", "5000", "test/unit/lib/random.test.ts", "-g", "seed"])).to.deep.equal(["test/unit/lib/random.test.ts"]);
   });
 
-  it("holds only test/unit in the unit tier and only test/e2e in the e2e tier", () => {
+  it("holds only test/unit in the unit tier, only test/system in the system tier and only test/e2e in the e2e tier", () => {
     const unit = plannedFiles([], "unit");
     expect(unit).to.include("test/unit/lib/random.test.ts");
     expect(unit.filter((f) => !f.startsWith("test/unit/"))).to.deep.equal([]);
+    const system = plannedFiles([], "system");
+    expect(system).to.include.members(["test/system/term.test.ts", "test/system/student-kit.test.ts"]);
+    expect(system.filter((f) => !f.startsWith("test/system/"))).to.deep.equal([]);
     const e2e = plannedFiles([], "e2e");
     expect(e2e).to.include("test/e2e/notebooks.test.ts");
     expect(e2e.filter((f) => !f.startsWith("test/e2e/"))).to.deep.equal([]);
   });
 
-  it("runs the unit tier first by default, then every other folder, new ones included, and never test/e2e", () => {
+  it("runs the unit tier first by default, then every other folder, new ones included, and never test/system or test/e2e", () => {
     const all = plannedFiles([]);
     const firstOther = all.findIndex((f) => !f.startsWith("test/unit/"));
     expect(firstOther).to.be.greaterThan(0);
     expect(all.slice(firstOther).filter((f) => f.startsWith("test/unit/"))).to.deep.equal([]);
-    expect(all.filter((f) => f.startsWith("test/e2e/"))).to.deep.equal([]);
+    expect(all.filter((f) => f.startsWith("test/e2e/") || f.startsWith("test/system/"))).to.deep.equal([]);
     expect(all).to.include.members(["test/tiers/mocharc.test.ts", "test/grader/grade.test.ts", "test/notebooks/masters.test.ts"]);
   });
 
   it("names the tiers when asked for one that does not exist", () => {
     const r = spawnSync(process.execPath, [MOCHA, "--dry-run"], { cwd: ROOT, env: { ...process.env, NNKIT_TEST_TIER: "nope" }, encoding: "utf8" });
     expect(r.status).to.not.equal(0);
-    expect(r.stderr).to.include("NNKIT_TEST_TIER=nope is not a tier; use one of unit, integration, e2e, default");
+    expect(r.stderr).to.include("NNKIT_TEST_TIER=nope is not a tier; use one of unit, integration, system, e2e, default");
   });
 });

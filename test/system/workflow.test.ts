@@ -21,7 +21,7 @@ import { Gradebook } from "../../grader/gradebook";
 import { buildRelease, hiddenTexts, solutionLines } from "../../grader/release";
 import { KIT_ROOT } from "../../grader/version";
 import { fileNameFor } from "../../grader/student-id";
-import { FIXTURE_MASTERS, FIXTURE_SPECS, grader, makeZip, NotebookJsonLike, readJson, TINY, tmpDir } from "./helpers";
+import { FIXTURE_MASTERS, FIXTURE_SPECS, grader, makeZip, NotebookJsonLike, readJson, TINY, tmpDir } from "../cli/helpers";
 
 const specs = loadSpecsFrom(FIXTURE_SPECS);
 const master = readJson<NotebookJsonLike>(path.join(FIXTURE_MASTERS, TINY));

@@ -16,7 +16,7 @@ import { loadAssignment, maxScore } from "../../grader/assignment";
 import { parseCsv } from "../../grader/export/csv";
 import { cellSource, type NotebookJson } from "../../grader/notebook";
 import { KIT_ROOT } from "../../grader/version";
-import { grader, readJson, tmpDir } from "./helpers";
+import { grader, readJson, tmpDir } from "../cli/helpers";
 
 const DUE = "2026-12-10T23:59:00.000Z";
 const MARKER = /^[ \t]*\/\/[ \t]*(BEGIN|END) SOLUTION.*$\n?/gm;

@@ -28,7 +28,7 @@ import { spec as activations } from "../../grader/specs/01_activations";
 import { spec as mlp } from "../../grader/specs/02_mlp";
 import { spec as convolution } from "../../grader/specs/04_convolution";
 import { KIT_ROOT } from "../../grader/version";
-import { grader, tmpDir } from "./helpers";
+import { grader, tmpDir } from "../cli/helpers";
 
 const SPECS: NotebookSpec[] = [activations, mlp, convolution];
 

@@ -19,7 +19,7 @@ import { referenceKey } from "../../grader/expected";
 import { loadSpecs } from "../../grader/grade";
 import { checkMastersFullMarks } from "../../grader/master-check";
 import { KIT_ROOT } from "../../grader/version";
-import { FIXTURE_MASTERS, grader, makeZip, masterWith, TINY, tmpDir } from "./helpers";
+import { FIXTURE_MASTERS, grader, makeZip, masterWith, TINY, tmpDir } from "../cli/helpers";
 
 describe("a copied kit and the master full-marks precheck", function () {
   this.timeout(1_800_000);

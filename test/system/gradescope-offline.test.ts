@@ -13,7 +13,7 @@ import type { GradescopeResults } from "../../grader/export/gradescope";
 import { cellSource, type NotebookJson } from "../../grader/notebook";
 import { packSubmission } from "../../grader/submit";
 import { KIT_ROOT } from "../../grader/version";
-import { grader, readJson, tmpDir } from "./helpers";
+import { grader, readJson, tmpDir } from "../cli/helpers";
 
 /** Every file under a folder with its size and modification time. */
 function listing(dir: string): Record<string, string> {

@@ -14,7 +14,7 @@ import * as path from "path";
 import { KIT_ROOT } from "../../grader/version";
 import { jupyterPython } from "../support/jupyter-python";
 import { executeNotebook, streamText } from "../support/kernel";
-import { readJson } from "./helpers";
+import { readJson } from "../cli/helpers";
 
 const KERNEL = "tslab-nn-exercises";
 
