@@ -17,6 +17,7 @@ import { cellSource, cellTags, readNotebook } from "./notebook";
 import { runNotebook } from "./run";
 import type { PlannedCell } from "./cells";
 import { findFashionMnistDir, loadFashionMnist } from "../src/fashion-mnist";
+import { KIT_ROOT } from "./version";
 
 /** Test accuracy a bonus model needs to qualify. */
 export const BONUS_THRESHOLD = 0.75;
@@ -125,8 +126,6 @@ export interface BonusEvalOptions {
   /** Heap cap of the child in MB (default 3072). */
   memoryMb?: number;
 }
-
-const KIT_ROOT = path.resolve(__dirname, "..");
 
 /**
  * Where the sandboxed children find the test set: the folder the trusted parent found, passed as

@@ -8,7 +8,8 @@
 import * as fs from "fs";
 import * as path from "path";
 import { checksFromReference } from "./expected";
-import { kitRoot, referenceFor } from "./grade";
+import { referenceFor } from "./grade";
+import { KIT_ROOT } from "./version";
 import { loadSpecs } from "./spec-loader";
 import type { NotebookSpec } from "./spec";
 
@@ -27,7 +28,7 @@ export interface BuildChecksOptions {
 
 /** Writes one checks file per spec whose master exists; returns the files written. Throws when a master does not run cleanly. */
 export async function buildChecks(opts: BuildChecksOptions = {}): Promise<string[]> {
-  const root = opts.root ?? kitRoot();
+  const root = opts.root ?? KIT_ROOT;
   const outDir = opts.outDir ?? path.join(root, "checks");
   const mastersDir = opts.mastersDir ?? path.join(root, "notebooks");
   const specs = opts.specs ?? loadSpecs();

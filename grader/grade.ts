@@ -16,6 +16,7 @@ import { judgeQuestion, roundScore, type QuestionResult } from "./judge";
 import { readNotebook, NotebookError } from "./notebook";
 import { DEFAULT_LIMITS, runNotebook, type RunLimits } from "./run";
 import type { NotebookSpec } from "./spec";
+import { KIT_ROOT } from "./version";
 import type { ChecksFile } from "../src/check";
 
 export { loadSpecs, specForNotebook } from "./spec-loader";
@@ -27,8 +28,6 @@ export interface GradeOptions {
   cellTimeoutMs?: number;
   notebookTimeoutMs?: number;
   memoryMb?: number;
-  /** Also run the master's skip-in-grader cells (default false). */
-  runSkipped?: boolean;
   /** The master notebook (default: notebooks/<spec.notebook> under the kit root). */
   masterPath?: string;
   /** The kit root (default: the folder above grader/). */
@@ -66,11 +65,6 @@ export interface NotebookResult {
   instructorNotes?: string[];
 }
 
-/** The kit root: the folder that holds grader/. */
-export function kitRoot(): string {
-  return path.resolve(__dirname, "..");
-}
-
 /** The resource limits of a notebook: options, then the spec, then the defaults. */
 export function limitsFor(spec: NotebookSpec, opts: GradeOptions): RunLimits {
   return {
@@ -83,7 +77,7 @@ export function limitsFor(spec: NotebookSpec, opts: GradeOptions): RunLimits {
 
 /** The reference for a spec: from its master when there is one, else (public probes only) from checks/. */
 export async function referenceFor(spec: NotebookSpec, opts: GradeOptions = {}): Promise<Reference> {
-  const root = opts.root ?? kitRoot();
+  const root = opts.root ?? KIT_ROOT;
   const masterPath = opts.masterPath ?? path.join(root, "notebooks", spec.notebook);
   if (opts.expectedFrom !== "checks" && fs.existsSync(masterPath)) {
     // Expected values never depend on the submission's limits, but the master needs room to run.
@@ -136,9 +130,8 @@ export async function gradeNotebook(spec: NotebookSpec, notebookPath: string, op
       })),
     };
   }
-  const cells = opts.runSkipped ? reference.cells.map((c) => ({ ...c, tags: c.tags.filter((t) => t !== "skip-in-grader") })) : reference.cells;
-  const plan = planCells(cells, submission);
-  const run = await runNotebook(opts.root ?? kitRoot(), plan.cells, questions.filter((q) => q.compare.kind !== "output"), limitsFor(spec, opts), {
+  const plan = planCells(reference.cells, submission);
+  const run = await runNotebook(opts.root ?? KIT_ROOT, plan.cells, questions.filter((q) => q.compare.kind !== "output"), limitsFor(spec, opts), {
     conversions: opts.reuseConversions === false ? {} : reference.conversions,
   });
   const judged = questions.map((q) => judgeQuestion(q, run));

@@ -4,6 +4,7 @@
  */
 import type { Gen, Representation } from "./spec";
 import { encodePlain, type EncodedInput, type PlainValue } from "./plain";
+import { Rng } from "../src/random";
 
 /** 32-bit FNV-1a hash of a string: derives an input's seed from the probe's seed and its name. */
 export function hashSeed(text: string): number {
@@ -15,16 +16,10 @@ export function hashSeed(text: string): number {
   return h >>> 0;
 }
 
-/** mulberry32: a small, fast, well-distributed 32-bit generator returning floats in [0, 1). */
+/** Uniform floats in [0, 1) from the kit's one seeded generator (src/random.ts), so probe inputs and notebooks draw alike. */
 export function seededUniform(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const rng = new Rng(seed);
+  return () => rng.next();
 }
 
 function size(shape: number[]): number {

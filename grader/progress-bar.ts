@@ -3,20 +3,13 @@
  * timed-out jobs, and an ETA from the mean time per finished job. On a terminal it redraws
  * one line; elsewhere (CI logs, pipes) it prints a line per finished job.
  */
+// The same durations as a notebook's training line ("42s", "3m05s", "1h02m").
+import { formatDuration } from "../src/progress";
 
 export interface ProgressCounts {
   graded: number;
   failed: number;
   timedOut: number;
-}
-
-/** "1:05" or "1:02:03" from seconds. */
-export function formatDuration(seconds: number): string {
-  const s = Math.max(0, Math.round(seconds));
-  const h = Math.floor(s / 3600);
-  const m = Math.floor((s % 3600) / 60);
-  const sec = String(s % 60).padStart(2, "0");
-  return h > 0 ? `${h}:${String(m).padStart(2, "0")}:${sec}` : `${m}:${sec}`;
 }
 
 export class ProgressBar {

@@ -13,6 +13,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { generateInput } from "./inputs";
 import type { NotebookSpec } from "./spec";
+import { BEGIN_SOLUTION, END_SOLUTION } from "./solution-markers";
 
 /** Lines too generic to count as a leaked solution (closing braces, bare returns). */
 export const MIN_SOLUTION_LINE = 16;
@@ -24,8 +25,6 @@ interface CellLike {
 }
 
 const cellText = (c: CellLike): string => (Array.isArray(c.source) ? c.source.join("") : String(c.source ?? ""));
-const BEGIN = /^\/\/\s*BEGIN SOLUTION/;
-const END = /^\/\/\s*END SOLUTION/;
 const squash = (s: string): string => s.replace(/\s+/g, "");
 
 /** The trimmed lines of a master inside and outside its solution regions. */
@@ -36,8 +35,8 @@ export function splitMasterLines(master: { cells: CellLike[] }): { inside: strin
     let open = false;
     for (const raw of cellText(c).split("\n")) {
       const line = raw.trim();
-      if (BEGIN.test(line)) open = true;
-      else if (END.test(line)) open = false;
+      if (BEGIN_SOLUTION.test(line)) open = true;
+      else if (END_SOLUTION.test(line)) open = false;
       else (open ? inside : outside).push(line);
     }
   }

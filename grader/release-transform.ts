@@ -4,9 +4,7 @@
  * grader can match the student's cells with the master's.
  */
 import { cellSource, type CellJson, type NotebookJson } from "./notebook";
-
-const BEGIN = /^([ \t]*)\/\/[ \t]*BEGIN SOLUTION\b[ \t]*(.*?)[ \t]*$/;
-const END = /^[ \t]*\/\/[ \t]*END SOLUTION\b/;
+import { BEGIN_SOLUTION as BEGIN, END_SOLUTION as END } from "./solution-markers";
 
 /** True when the source has at least one solution region. */
 export function hasSolution(source: string): boolean {

@@ -9,7 +9,8 @@ import { Command } from "commander";
 import * as fs from "fs";
 import * as path from "path";
 import { specFromChecks } from "../expected";
-import { gradeNotebook, kitRoot, type NotebookResult } from "../grade";
+import { gradeNotebook, type NotebookResult } from "../grade";
+import { KIT_ROOT } from "../version";
 import { failedCellNotes, hiddenLine, studentQuestionView, studentReason } from "../export/student-view";
 import { loadSpecs, specForNotebook } from "../spec-loader";
 import type { NotebookSpec } from "../spec";
@@ -46,7 +47,7 @@ function availableSpecs(opts: CheckOptions): { specs: NotebookSpec[]; fromChecks
 }
 
 function checksFolder(opts: CheckOptions): string {
-  return opts.checksDir ?? path.join(opts.root ?? kitRoot(), "checks");
+  return opts.checksDir ?? path.join(opts.root ?? KIT_ROOT, "checks");
 }
 
 function pad(text: string, width: number): string {
@@ -87,7 +88,7 @@ export function studentResult(r: NotebookResult): Record<string, unknown> {
 /** Runs the public checks on the given notebooks (default: every notebook of notebooks/ with a spec); returns the exit code. */
 export async function runCheck(files: string[], opts: CheckOptions = {}): Promise<number> {
   const out = opts.out ?? ((t: string) => process.stdout.write(t + "\n"));
-  const root = opts.root ?? kitRoot();
+  const root = opts.root ?? KIT_ROOT;
   const { specs, fromChecks } = availableSpecs(opts);
   const targets = files.length > 0 ? files.map((f) => path.resolve(f)) : specs.map((s) => path.join(root, "notebooks", s.notebook)).filter((f) => fs.existsSync(f));
   if (targets.length === 0) throw new Error("no notebooks to check (give a path, e.g. npm run check -- notebooks/01_activations.ipynb)");

@@ -9,9 +9,8 @@
 import { cellSource, type NotebookJson } from "../notebook";
 import { toStudentNotebook } from "../release-transform";
 import type { NotebookSpec } from "../spec";
+import { BEGIN_SOLUTION as BEGIN, END_SOLUTION as END } from "../solution-markers";
 
-const BEGIN = /^[ \t]*\/\/[ \t]*BEGIN SOLUTION\b[ \t]*(.*?)[ \t]*$/;
-const END = /^[ \t]*\/\/[ \t]*END SOLUTION\b/;
 const STUB = /^[ \t]*\/\/ YOUR CODE HERE[ \t]*$/;
 /** The longest cell compared line by line (a pasted data dump must not cost minutes). */
 const MAX_LINES = 4000;
@@ -58,7 +57,7 @@ export function solutionCells(master: NotebookJson, spec: NotebookSpec): Solutio
         const d = declaredName(lines[up]);
         if (d) enclosing.push(d);
       }
-      names.push({ name: b[1], enclosing });
+      names.push({ name: b[2], enclosing });
     });
     if (names.length === 0) return;
     const rel = cellSource(released.cells[i]);

@@ -12,15 +12,6 @@ import { maxPoolGradKernel } from "./max-pool-grad";
 import { batchMatMulKernel } from "./batch-mat-mul";
 import { biasSumKernel } from "./bias-sum";
 
-/** The wasm kernels replaced or added for training, by kernel name. */
-export const WASM_TRAINING_KERNELS = [
-  "Conv2DBackpropFilter",
-  "Conv2DBackpropInput",
-  "MaxPoolGrad",
-  "BatchMatMul",
-  "Sum",
-] as const;
-
 /** Kernels the replacements call; captured before any of them is replaced. */
 const BUILDING_BLOCKS = ["Conv2D", "Transpose", "Reshape", "Reverse", "Slice", "BatchMatMul", "Sum", "Conv2DBackpropInput"];
 

@@ -1,5 +1,6 @@
 import { expect } from "chai";
-import { gradeNotebook, referenceFor, kitRoot, type NotebookResult } from "../../grader/grade";
+import { gradeNotebook, referenceFor, type NotebookResult } from "../../grader/grade";
+import { KIT_ROOT } from "../../grader/version";
 import { DEFAULT_LIMITS, runNotebook } from "../../grader/run";
 import type { PlannedCell } from "../../grader/cells";
 import { spec } from "../fixtures/grader/spec";
@@ -59,11 +60,11 @@ describe("grader: reusing the master's type-checked cells", function () {
       "const answer = 42;",
     ].join("\n");
     const cells = [cell("forge", forge), cell("after", "const twice: number = answer * 2;")];
-    const untrusted = await runNotebook(kitRoot(), cells, [], DEFAULT_LIMITS);
+    const untrusted = await runNotebook(KIT_ROOT, cells, [], DEFAULT_LIMITS);
     expect(untrusted.cells.map((c) => c.ok)).to.deep.equal([true, true]);
     expect(untrusted.conversions).to.deep.equal([]);
     // A trusted run (the master's) records each clean cell under the cell it belongs to.
-    const trusted = await runNotebook(kitRoot(), [cell("plain", "const answer = 42;"), cells[1]], [], DEFAULT_LIMITS, { recordConversions: true });
+    const trusted = await runNotebook(KIT_ROOT, [cell("plain", "const answer = 42;"), cells[1]], [], DEFAULT_LIMITS, { recordConversions: true });
     expect(trusted.conversions.map((c) => c.cell)).to.deep.equal([0, 1]);
     expect(trusted.conversions[1].conversion.output).to.include("answer * 2");
     expect(trusted.conversions[1].conversion.diagnostics).to.deep.equal([]);
@@ -71,14 +72,14 @@ describe("grader: reusing the master's type-checked cells", function () {
 
   it("runs a matching cell from its known conversion, with the notebook's names in scope", async () => {
     const b = cell("b", 'console.log("total", base + 1);');
-    const first = await runNotebook(kitRoot(), [cell("a", "const base: number = 20;"), b], [], DEFAULT_LIMITS, { recordConversions: true });
+    const first = await runNotebook(KIT_ROOT, [cell("a", "const base: number = 20;"), b], [], DEFAULT_LIMITS, { recordConversions: true });
     // Mark cell b's conversion, so that the run shows it was used instead of a new type-check.
     const conversions = Object.fromEntries(first.conversions.map((c) => [c.key, c.cell === 1 ? { ...c.conversion, output: c.conversion.output!.replace('"total"', '"reused"') } : c.conversion]));
     // Same declaration (base: number), another value: b's conversion matches and sees the new value.
-    const second = await runNotebook(kitRoot(), [cell("a", "const base: number = 30;"), b], [], DEFAULT_LIMITS, { conversions });
+    const second = await runNotebook(KIT_ROOT, [cell("a", "const base: number = 30;"), b], [], DEFAULT_LIMITS, { conversions });
     expect(second.cells.map((c) => [c.ok, c.stdout])).to.deep.equal([[true, ""], [true, "reused 31\n"]]);
     // Another declaration before it (base: string): no match, so b is type-checked afresh.
-    const third = await runNotebook(kitRoot(), [cell("a", 'const base: string = "x";'), b], [], DEFAULT_LIMITS, { conversions });
+    const third = await runNotebook(KIT_ROOT, [cell("a", 'const base: string = "x";'), b], [], DEFAULT_LIMITS, { conversions });
     expect(third.cells.map((c) => [c.ok, c.stdout])).to.deep.equal([[true, ""], [true, "total x1\n"]]);
   });
 });

@@ -6,7 +6,8 @@
 import { expect } from "chai";
 import * as fs from "fs";
 import * as path from "path";
-import { gradeNotebook, kitRoot, loadSpecs, referenceFor } from "../../grader/grade";
+import { gradeNotebook, loadSpecs, referenceFor } from "../../grader/grade";
+import { KIT_ROOT } from "../../grader/version";
 import { encodePlain, toPlain, materializeInput, type EncodedInput, type PlainValue } from "../../src/check";
 import { encodeResult, materializeInputs } from "../../grader/child/encode";
 import { decodeOutcome, decodeReplyOutcome } from "../../grader/plain";
@@ -127,7 +128,7 @@ function legitimate(ref: Reference): string {
 
 describe("grader protocol: what crosses into the child", function () {
   this.timeout(1_800_000);
-  const root = kitRoot();
+  const root = KIT_ROOT;
   const specs = loadSpecs();
 
   it("finds the shipped masters", () => {
