@@ -100,7 +100,7 @@ export async function main(): Promise<void> {
 
     const t1 = Date.now();
     const cpu0 = process.cpuUsage();
-    const { result, lines } = runSimilarity({ gradebook: gbFile, out: path.join(tmp, "out"), top: 25, min: 0.5 });
+    const { result, lines } = await runSimilarity({ gradebook: gbFile, out: path.join(tmp, "out"), top: 25, min: 0.5 });
     const cpu = process.cpuUsage(cpu0);
     const inProcess = (Date.now() - t1) / 1000;
 

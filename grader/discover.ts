@@ -11,7 +11,6 @@
  * (grader/student-id.ts). Nothing here opens a zip: grader/intake.ts reads each submission in
  * a worker thread with limits, and checks its manifest's assignment and kit version.
  */
-import AdmZip from "adm-zip";
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
@@ -47,15 +46,6 @@ export interface DiscoveredSubmission {
   notes?: string[];
 }
 
-/** What an unpacked submission offers the grader. */
-export interface Unpacked {
-  /** notebook file name (as in the spec) -> path of the student's copy, or null when it is missing */
-  notebooks: Record<string, string | null>;
-  /** Warnings worth keeping in the log (e.g. a file whose hash differs from the manifest). */
-  warnings: string[];
-}
-
-/** Limits on what an untrusted zip may unpack to. */
 export const ZIP_LIMITS = { maxEntries: 2000, maxTotalBytes: 300 * 1024 * 1024 };
 
 const sha256 = (data: Buffer | string): string => crypto.createHash("sha256").update(data).digest("hex");
@@ -257,67 +247,4 @@ export function discoverSubmissions(dir: string, notebooks: string[], opts: Disc
     byStudent.set(s.student, keep);
   }
   return { submissions: [...byStudent.values()].sort((a, b) => a.student.localeCompare(b.student) || (a.student < b.student ? -1 : a.student > b.student ? 1 : 0)), ignored };
-}
-
-/** A zip entry name made relative and checked to stay inside the target (no zip-slip). */
-function safeEntryName(name: string): string | null {
-  const norm = path.posix.normalize(name.replace(/\\/g, "/"));
-  if (norm.startsWith("/") || norm.startsWith("..") || norm.includes("/../") || /^[a-zA-Z]:/.test(norm)) return null;
-  return norm;
-}
-
-/**
- * Unpacks a submission into `workDir` (notebooks/ and the files beside them, e.g. the bonus
- * model) and says where each of the assignment's notebooks is. Throws for an unusable zip.
- * @deprecated loads whole entries into this process's memory: use intakeSubmission
- * (grader/intake.ts), which reads in a worker with limits. Kept for callers on other branches.
- */
-export function unpackSubmission(s: DiscoveredSubmission, workDir: string, notebooks: string[]): Unpacked {
-  const nbDir = path.join(workDir, "notebooks");
-  fs.rmSync(workDir, { recursive: true, force: true });
-  fs.mkdirSync(nbDir, { recursive: true });
-  const warnings: string[] = [];
-  if (s.kind !== "notebooks" && s.files.length === 1 && s.files[0].endsWith(".zip")) {
-    const zip = new AdmZip(s.files[0]);
-    const entries = zip.getEntries();
-    let manifest: Manifest | null = null;
-    try {
-      const m = zip.getEntry("manifest.json");
-      manifest = m ? manifestFrom(JSON.parse(m.getData().toString("utf8"))) : null;
-    } catch {
-      manifest = null; // an unreadable manifest only costs the hash warnings here
-    }
-    if (entries.length > ZIP_LIMITS.maxEntries) throw new Error(`the zip has ${entries.length} entries (limit ${ZIP_LIMITS.maxEntries})`);
-    const total = entries.reduce((n, e) => n + e.header.size, 0);
-    if (total > ZIP_LIMITS.maxTotalBytes) throw new Error(`the zip unpacks to ${total} bytes (limit ${ZIP_LIMITS.maxTotalBytes})`);
-    for (const e of entries) {
-      if (e.isDirectory) continue;
-      const name = safeEntryName(e.entryName);
-      if (!name) {
-        warnings.push(`skipped unsafe path in zip: ${e.entryName}`);
-        continue;
-      }
-      const rel = name.startsWith("notebooks/") ? name.slice("notebooks/".length) : name;
-      if (rel === "manifest.json" || rel === "") continue;
-      const data = e.getData();
-      if (data.length !== e.header.size) throw new Error(`zip entry ${e.entryName} is damaged`);
-      const expected = manifest?.files[name];
-      if (expected && expected !== sha256(data)) warnings.push(`${name}: content differs from the manifest's SHA-256`);
-      const target = path.join(nbDir, rel);
-      fs.mkdirSync(path.dirname(target), { recursive: true });
-      fs.writeFileSync(target, data);
-    }
-  } else {
-    for (const f of s.files) {
-      const split = splitNotebookName(f, notebooks);
-      const name = split ? split.notebook : path.basename(f);
-      fs.copyFileSync(f, path.join(nbDir, name));
-    }
-  }
-  const located: Record<string, string | null> = {};
-  for (const nb of notebooks) {
-    const p = path.join(nbDir, nb);
-    located[nb] = fs.existsSync(p) ? p : null;
-  }
-  return { notebooks: located, warnings };
 }

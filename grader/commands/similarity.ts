@@ -24,12 +24,12 @@ export interface SimilarityOptions {
 }
 
 /** Runs the report; returns the result, the ranked lines it printed and the files it wrote. */
-export function runSimilarity(o: SimilarityOptions): { result: SimilarityResult; lines: string[]; files: string[] } {
+export async function runSimilarity(o: SimilarityOptions): Promise<{ result: SimilarityResult; lines: string[]; files: string[] }> {
   if (!fs.existsSync(o.gradebook)) throw new Error(`gradebook not found: ${o.gradebook} (run grade first)`);
   const specs = loadAssignment(o.specs);
   const gb = Gradebook.open(o.gradebook, kitVersion());
   try {
-    const result = analyzeSimilarity(gb.db, specs, path.resolve(o.masters ?? path.join(KIT_ROOT, "notebooks")));
+    const result = await analyzeSimilarity(gb.db, specs, path.resolve(o.masters ?? path.join(KIT_ROOT, "notebooks")));
     const { files } = writeSimilarityReport(result, o.out, o.top ?? 25);
     const lines = result.pairs.filter((p) => p.similarity >= (o.min ?? 0.5)).map(pairLine);
     return { result, lines, files };
@@ -65,8 +65,8 @@ export function registerSimilarityCommand(program: Command): void {
 Prints one line per pair, most similar first: similarity (0..1), student, student, question,
 and "copied from the master" when the second is the master's own solution. Writes
 <out>/pairs.csv (every pair that shares a fingerprint), <out>/index.html and <out>/pair-N.html.`)
-    .action((opts: SimilarityOptions) => {
-      const { result, lines, files } = runSimilarity(opts);
+    .action(async (opts: SimilarityOptions) => {
+      const { result, lines, files } = await runSimilarity(opts);
       for (const l of lines) process.stdout.write(`${l}\n`);
       for (const n of result.notCaptured) {
         process.stderr.write(`not compared: ${n.student} ${n.notebook}: graded before solution cells were stored, and ${n.reason} (grade again with --force)\n`);

@@ -35,13 +35,13 @@ function writtenPerQuestion(cells: SolutionCell[], source: (cell: SolutionCell) 
 }
 
 /** Runs the comparison over every notebook of `specs` (masters read from `mastersDir`). */
-export function analyzeSimilarity(db: Database.Database, specs: NotebookSpec[], mastersDir: string, o: CompareOptions = {}): SimilarityResult {
+export async function analyzeSimilarity(db: Database.Database, specs: NotebookSpec[], mastersDir: string, o: CompareOptions = {}): Promise<SimilarityResult> {
   const k = o.k ?? K;
   const w = o.w ?? W;
   const result: SimilarityResult = { pairs: [], questions: [], scored: 0, notCaptured: [] };
   const recovery = new SubmissionRecovery(db, specs.map((s) => s.notebook));
   try {
-    for (const spec of specs) compareNotebook(db, spec, mastersDir, recovery, result, o, k, w);
+    for (const spec of specs) await compareNotebook(db, spec, mastersDir, recovery, result, o, k, w);
   } finally {
     recovery.dispose();
   }
@@ -50,8 +50,8 @@ export function analyzeSimilarity(db: Database.Database, specs: NotebookSpec[], 
 }
 
 /** Compares the students of one notebook, question by question, into `result`. */
-function compareNotebook(db: Database.Database, spec: NotebookSpec, mastersDir: string, recovery: SubmissionRecovery, result: SimilarityResult,
-  o: CompareOptions, k: number, w: number): void {
+async function compareNotebook(db: Database.Database, spec: NotebookSpec, mastersDir: string, recovery: SubmissionRecovery, result: SimilarityResult,
+  o: CompareOptions, k: number, w: number): Promise<void> {
   const master = readNotebook(path.join(mastersDir, spec.notebook));
   const cells = solutionCells(master, spec);
   const masterText = writtenPerQuestion(cells, (c) => c.master);
@@ -60,7 +60,8 @@ function compareNotebook(db: Database.Database, spec: NotebookSpec, mastersDir: 
   let current = currentSolutionCells(db, spec.notebook);
   // graded before cells were stored: capture them from the original submission files, once
   const missing = current.filter((s) => s.cells === null);
-  const why = new Map(missing.map((s) => [s.student, recovery.recover(s.submissionId, spec.notebook, masterPath)]));
+  const why = new Map<string, string | null>();
+  for (const s of missing) why.set(s.student, await recovery.recover(s.submissionId, spec.notebook, masterPath));
   if (missing.length > 0) current = currentSolutionCells(db, spec.notebook);
   for (const s of current) {
     if (s.cells === null) {

@@ -1,14 +1,16 @@
 /**
  * Solution cells for a gradebook graded before `grade` stored them: the submission is found
  * again where `grade` found it (the submissions table keeps its path), recognised by its
- * content hash (a changed or re-uploaded file is never taken for the graded one), unpacked
- * into a temp folder the same way, and its cells captured into the gradebook for next time.
+ * content hash (a changed or re-uploaded file is never taken for the graded one), taken in
+ * again by the same intake as `grade` (a worker with its limits: the files are still untrusted)
+ * into a temp folder, and its cells captured into the gradebook for next time.
  */
 import type Database from "better-sqlite3";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { discoverSubmissions, unpackSubmission, type DiscoveredSubmission } from "../discover";
+import { discoverSubmissions, type DiscoveredSubmission } from "../discover";
+import { intakeSubmission } from "../intake";
 import { captureSolutionCells } from "./store";
 
 /** Folders that may be the class folder `grade` was given, nearest first. */
@@ -45,7 +47,7 @@ export class SubmissionRecovery {
    * Captures one notebook of a stored submission from its original files; returns null when
    * done, else why it could not (files gone or changed since grading).
    */
-  recover(submissionId: number, notebook: string, masterPath: string): string | null {
+  async recover(submissionId: number, notebook: string, masterPath: string): Promise<string | null> {
     const row = this.db.prepare("SELECT student_id, source, kind, content_hash FROM submissions WHERE id = ?").get(submissionId) as {
       student_id: string; source: string; kind: string; content_hash: string;
     } | undefined;
@@ -56,7 +58,9 @@ export class SubmissionRecovery {
       if (!sub) continue;
       const target = path.join(this.work, String(submissionId));
       try {
-        const nb = unpackSubmission(sub, target, this.notebooks).notebooks[notebook];
+        const taken = await intakeSubmission(sub, target, this.notebooks);
+        if (!taken.ok) return `cannot unpack ${row.source}: ${taken.reason}`;
+        const nb = taken.notebooks[notebook];
         if (!nb) return `${notebook} is not in ${row.source}`;
         return captureSolutionCells(this.db, submissionId, notebook, nb, masterPath);
       } catch (e) {
