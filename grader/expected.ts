@@ -15,7 +15,7 @@ import { encodeOutcome, decodeOutcome, type ProbeOutcome } from "./plain";
 import { runNotebook, type CellConversion, type RunLimits } from "./run";
 import type { Conversion } from "./child/protocol";
 import type { NotebookSpec, Comparator } from "./spec";
-import type { ChecksFile, EncodedInput, PublicCell } from "../src/check";
+import type { ChecksFile, EncodedInput, PublicCell, PublicQuestion } from "../src/check";
 
 export interface RefProbe {
   index: number;
@@ -218,6 +218,13 @@ function publicConversions(found: CellConversion[], planned: { id: string; sourc
   return out;
 }
 
+/** What a question keeps wherever it goes (checks file, reference, spec): these fields, copied one by one. */
+type QuestionHead = Pick<PublicQuestion, "id" | "title" | "points" | "requires" | "compare" | "hint">;
+
+function questionHead(q: QuestionHead): QuestionHead {
+  return { id: q.id, title: q.title, points: q.points, requires: q.requires, compare: q.compare, hint: q.hint };
+}
+
 /** The public part of a reference, as written to checks/<notebook>.json (no hidden probe, expression or value). */
 export function checksFromReference(ref: Reference, spec: NotebookSpec): ChecksFile {
   return {
@@ -229,12 +236,7 @@ export function checksFromReference(ref: Reference, spec: NotebookSpec): ChecksF
     notebookTimeoutMs: spec.notebookTimeoutMs,
     memoryMb: spec.memoryMb,
     questions: ref.questions.map((q) => ({
-      id: q.id,
-      title: q.title,
-      points: q.points,
-      requires: q.requires,
-      compare: q.compare,
-      hint: q.hint,
+      ...questionHead(q),
       hiddenProbes: q.probes.filter((p) => p.hidden).length,
       probes: q.probes
         .filter((p) => !p.hidden)
@@ -251,12 +253,7 @@ export function referenceFromChecks(checks: ChecksFile): Reference {
     cells: checks.cells,
     conversions: {},
     questions: checks.questions.map((q) => ({
-      id: q.id,
-      title: q.title,
-      points: q.points,
-      requires: q.requires,
-      compare: q.compare,
-      hint: q.hint,
+      ...questionHead(q),
       probes: q.probes.map((p) => ({ index: p.index, hidden: false, expr: p.expr, js: p.js, label: p.label, inputs: p.inputs, expected: decodeOutcome(p.expected), ...(p.compare ? { compare: p.compare } : {}) })),
     })),
   };
@@ -270,12 +267,7 @@ export function specFromChecks(checks: ChecksFile): NotebookSpec {
     notebookTimeoutMs: checks.notebookTimeoutMs,
     memoryMb: checks.memoryMb,
     questions: checks.questions.map((q) => ({
-      id: q.id,
-      title: q.title,
-      points: q.points,
-      requires: q.requires,
-      compare: q.compare,
-      hint: q.hint,
+      ...questionHead(q),
       probes: q.probes.map((p) => ({ expr: p.expr, label: p.label, ...(p.compare ? { compare: p.compare } : {}) })),
     })),
   };

@@ -10,18 +10,10 @@
  * does a stored question message that could name them. A probe counts as public only when it
  * says `hidden: false`; anything else is treated as hidden.
  */
+import type { QuestionRecord } from "../gradebook";
 
 /** The parts of a question result a view reads (a gradebook QuestionRecord or a judge QuestionResult). */
-export interface QuestionLike {
-  id: string;
-  title: string;
-  points: number;
-  score: number;
-  status: string;
-  message?: string;
-  hint: string;
-  probes: ProbeLike[];
-}
+export type QuestionLike = Omit<QuestionRecord, "probes"> & { probes: ProbeLike[] };
 
 /** The parts of a probe result a view may read. */
 export interface ProbeLike {
