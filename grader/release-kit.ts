@@ -42,9 +42,12 @@ export function kitReadme(names: KitNames): string {
   return fill(fs.readFileSync(path.join(TEMPLATES, "README.md"), "utf8"), names);
 }
 
-/** The start script (scripts/start.sh in the kit). */
-export function kitStartScript(names: KitNames): string {
-  return fill(fs.readFileSync(path.join(TEMPLATES, "start.sh"), "utf8"), names);
+/**
+ * The start script (scripts/start.sh in the kit): the instructor's own, which starts the kernel
+ * that setup.sh recorded in .nnkit/kernel (a kit's setup.sh records the kit's kernel name).
+ */
+export function kitStartScript(courseRoot: string): string {
+  return fs.readFileSync(path.join(courseRoot, "scripts", "start.sh"), "utf8");
 }
 
 /** Bare package names a source imports or requires. */

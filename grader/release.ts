@@ -228,7 +228,7 @@ export function buildRelease(opts: ReleaseOptions): ReleaseResult {
     fs.chmodSync(path.join(out, "setup.sh"), 0o755);
   }
   fs.mkdirSync(path.join(out, "scripts"), { recursive: true });
-  fs.writeFileSync(path.join(out, "scripts", "start.sh"), kitStartScript(names));
+  fs.writeFileSync(path.join(out, "scripts", "start.sh"), kitStartScript(root));
   fs.chmodSync(path.join(out, "scripts", "start.sh"), 0o755);
   if (!files.includes(path.join("scripts", "start.sh"))) files.push(path.join("scripts", "start.sh"));
 
