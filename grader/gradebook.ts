@@ -11,7 +11,7 @@
 import Database from "better-sqlite3";
 import * as fs from "fs";
 import * as path from "path";
-import { migrateBonusResults } from "./gradebook-bonus";
+import { migrateGradebook, refuseNewer } from "./gradebook-schema";
 
 /** Why a run has no normal result, beyond the grader core's own statuses. */
 export type RunStatus = "graded" | "timeout" | "crash" | "invalid" | "missing" | "corrupt";
@@ -115,135 +115,14 @@ export interface ManualRow {
   comment: string;
 }
 
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS students (id TEXT PRIMARY KEY, first_seen TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS submissions (
-  id INTEGER PRIMARY KEY,
-  student_id TEXT NOT NULL REFERENCES students(id),
-  source TEXT NOT NULL,
-  kind TEXT NOT NULL,
-  content_hash TEXT NOT NULL,
-  submitted_at TEXT,
-  time_source TEXT,
-  late_minutes INTEGER NOT NULL DEFAULT 0,
-  late_days INTEGER NOT NULL DEFAULT 0,
-  penalty REAL NOT NULL DEFAULT 0,
-  kit_version TEXT,
-  manifest TEXT,
-  discovered_at TEXT NOT NULL,
-  UNIQUE (student_id, content_hash)
-);
-CREATE TABLE IF NOT EXISTS jobs (
-  id INTEGER PRIMARY KEY,
-  submission_id INTEGER NOT NULL REFERENCES submissions(id),
-  notebook TEXT NOT NULL,
-  state TEXT NOT NULL CHECK (state IN ('pending', 'running', 'done')),
-  attempts INTEGER NOT NULL DEFAULT 0,
-  created_at TEXT NOT NULL,
-  started_at TEXT,
-  finished_at TEXT
-);
--- at most one unfinished job per notebook of a submission: a rerun cannot queue it twice
-CREATE UNIQUE INDEX IF NOT EXISTS jobs_open ON jobs (submission_id, notebook) WHERE state != 'done';
-CREATE TABLE IF NOT EXISTS runs (
-  id INTEGER PRIMARY KEY,
-  job_id INTEGER NOT NULL UNIQUE REFERENCES jobs(id),
-  submission_id INTEGER NOT NULL REFERENCES submissions(id),
-  student_id TEXT NOT NULL,
-  notebook TEXT NOT NULL,
-  status TEXT NOT NULL,
-  reason TEXT,
-  score REAL NOT NULL,
-  max_score REAL NOT NULL,
-  seconds REAL NOT NULL,
-  log TEXT NOT NULL,
-  master_hash TEXT NOT NULL,
-  grader_version TEXT NOT NULL,
-  graded_at TEXT NOT NULL,
-  current INTEGER NOT NULL DEFAULT 1
-);
-CREATE INDEX IF NOT EXISTS runs_student ON runs (student_id, notebook, current);
-CREATE TABLE IF NOT EXISTS questions (
-  run_id INTEGER NOT NULL REFERENCES runs(id),
-  question_id TEXT NOT NULL,
-  title TEXT NOT NULL,
-  points REAL NOT NULL,
-  score REAL NOT NULL,
-  status TEXT NOT NULL,
-  message TEXT,
-  hint TEXT NOT NULL,
-  PRIMARY KEY (run_id, question_id)
-);
-CREATE TABLE IF NOT EXISTS probes (
-  run_id INTEGER NOT NULL REFERENCES runs(id),
-  question_id TEXT NOT NULL,
-  idx INTEGER NOT NULL,
-  hidden INTEGER NOT NULL,
-  passed INTEGER NOT NULL,
-  expr TEXT NOT NULL,
-  label TEXT,
-  inputs TEXT,
-  expected TEXT,
-  got TEXT,
-  message TEXT,
-  PRIMARY KEY (run_id, question_id, idx)
-);
-CREATE TABLE IF NOT EXISTS cells (
-  run_id INTEGER NOT NULL REFERENCES runs(id),
-  cell_id TEXT NOT NULL,
-  ok INTEGER NOT NULL,
-  error TEXT
-);
-CREATE TABLE IF NOT EXISTS written (
-  submission_id INTEGER NOT NULL REFERENCES submissions(id),
-  notebook TEXT NOT NULL,
-  cell_id TEXT NOT NULL,
-  text TEXT NOT NULL,
-  PRIMARY KEY (submission_id, notebook, cell_id)
-);
-CREATE TABLE IF NOT EXISTS manual (
-  id INTEGER PRIMARY KEY,
-  student_id TEXT NOT NULL,
-  question_id TEXT NOT NULL,
-  points REAL NOT NULL,
-  comment TEXT NOT NULL,
-  imported_at TEXT NOT NULL,
-  current INTEGER NOT NULL DEFAULT 1
-);
-`;
 
 const now = (): string => new Date().toISOString();
-
-/**
- * Migration step (intake, issue 16.3): the class roster from `grade --roster`. Idempotent: the
- * table is added when it is missing; a gradebook written before it keeps every row.
- */
-export function migrateRoster(db: Database.Database): void {
-  db.exec(`CREATE TABLE IF NOT EXISTS roster (
-    student_id TEXT PRIMARY KEY,
-    name TEXT NOT NULL,
-    email TEXT NOT NULL,
-    line INTEGER NOT NULL,
-    imported_at TEXT NOT NULL
-  )`);
-}
 
 /** One student of the stored roster. */
 export interface RosterRow {
   id: string;
   name: string;
   email: string;
-}
-
-/**
- * Migration (idempotent): runs.isolation says how each run's student code was isolated, so a
- * batch graded with `--no-isolation` stays visible as such. Gradebooks written before this
- * column get it empty (NULL) on their old rows.
- */
-export function migrateRunIsolation(db: Database.Database): void {
-  const columns = db.prepare("PRAGMA table_info(runs)").all() as { name: string }[];
-  if (!columns.some((c) => c.name === "isolation")) db.exec("ALTER TABLE runs ADD COLUMN isolation TEXT");
 }
 
 /** Turns a value stored as JSON text back into data (null stays null). */
@@ -266,17 +145,17 @@ export class Gradebook {
   static open(file: string, graderVersion: string, options: { isolation?: string } = {}): Gradebook {
     fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
     const db = new Database(file);
+    try {
+      refuseNewer(db, file);
+    } catch (e) {
+      db.close();
+      throw e;
+    }
     db.pragma("journal_mode = WAL");
     db.pragma("synchronous = FULL");
     db.pragma("foreign_keys = ON");
     db.pragma("busy_timeout = 10000");
-    db.exec(SCHEMA);
-    // migration: bonus results (issue 16.6), idempotent, see gradebook-bonus.ts
-    migrateBonusResults(db);
-    // migration: the class roster (issue 16.3), idempotent
-    migrateRoster(db);
-    // migration: how each run's student code was isolated (issue 23), idempotent
-    migrateRunIsolation(db);
+    migrateGradebook(db, file);
     db.prepare("INSERT OR IGNORE INTO meta (key, value) VALUES ('created', ?)").run(now());
     return new Gradebook(db, graderVersion, options.isolation ?? null);
   }

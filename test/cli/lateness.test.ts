@@ -192,7 +192,7 @@ describe("submission times and lateness", function () {
       fs.mkdirSync(folder);
       const zip = path.join(folder, "ada.zip");
       makeZip(zip, "ada", { [TINY]: right }, EARLY);
-      // as the grader wrote it before: the schema without claimed_at, the manifest's time used
+      // as the grader wrote it before: the manifest's time used, and (below) the schema without claimed_at
       const gb = Gradebook.open(old, "0.1.0");
       gb.recordSubmission({
         student: "ada", source: zip, kind: "zip", contentHash: sha256(fs.readFileSync(zip)), submittedAt: EARLY, timeSource: "manifest",
@@ -202,9 +202,14 @@ describe("submission times and lateness", function () {
         student: "gone", source: "gone.zip", kind: "zip", contentHash: "x", submittedAt: EARLY, timeSource: "file",
         lateMinutes: 0, lateDays: 0, penalty: 0, kitVersion: null, manifest: null,
       });
-      const cols = (gb.db.prepare("PRAGMA table_info(submissions)").all() as { name: string }[]).map((c) => c.name);
-      expect(cols).not.to.include("claimed_at");
       gb.close();
+      // the schema before claimed_at (version 4)
+      const raw = new Database(old);
+      raw.exec("ALTER TABLE submissions DROP COLUMN claimed_at");
+      raw.pragma("user_version = 4");
+      const cols = (raw.prepare("PRAGMA table_info(submissions)").all() as { name: string }[]).map((c) => c.name);
+      raw.close();
+      expect(cols).not.to.include("claimed_at");
       const r = grader(["grade", folder, "-g", old, "-c", courseFile, "--specs", FIXTURE_SPECS, "--masters", FIXTURE_MASTERS]);
       expect(r.code, r.err).to.equal(0);
       const db = new Database(old, { readonly: true });

@@ -57,6 +57,7 @@ describe("roster table: a gradebook written before it", () => {
       // as a gradebook from before the roster existed
       const raw = new Database(file);
       raw.exec("DROP TABLE roster");
+      raw.pragma("user_version = 2");
       raw.close();
       for (let i = 0; i < 2; i++) {
         const again = Gradebook.open(file, "1.0.0");

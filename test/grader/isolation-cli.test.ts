@@ -176,6 +176,7 @@ describe("grader: isolation through the commands (issue 23)", function () {
     // as the schema was before: no isolation column
     const raw = new Database(file);
     raw.exec("ALTER TABLE runs DROP COLUMN isolation");
+    raw.pragma("user_version = 3");
     raw.close();
     for (let open = 0; open < 2; open++) {
       const again = Gradebook.open(file, "new", { isolation: "bubblewrap" });
