@@ -20,7 +20,7 @@ export interface Dataset {
 export interface DatasetOptions {
   /** Number of points (default 200). */
   nSamples?: number;
-  /** Standard deviation of the Gaussian noise added to each coordinate (default 0.1; 0 = none). */
+  /** Standard deviation of the Gaussian noise added to each coordinate (default 0.1; 0 = none). Blobs take `clusterStd` instead. */
   noise?: number;
   /** Seed for this call; without it the notebook-wide generator (`setSeed`) is used. */
   seed?: number;
@@ -132,8 +132,18 @@ export function makeCircles(opts: CirclesOptions = {}): Dataset {
  * Gaussian clusters (scikit-learn's make_blobs, 2-D): `centers` random centres
  * drawn uniformly in `centerBox`, or the given coordinates; the points are split
  * evenly (the first n % k clusters get one more) and cluster i gets label i.
+ * The spread of each cluster is `clusterStd` (scikit-learn's cluster_std, default 1.0).
+ * Like make_blobs, it takes no `noise`: passing one (also through
+ * `makeDataset("blobs", ...)`) is an error rather than silently ignored.
  */
 export function makeBlobs(opts: BlobsOptions = {}): Dataset {
+  const noise = (opts as DatasetOptions).noise;
+  if (noise !== undefined) {
+    throw new Error(
+      `makeBlobs: blobs take no noise option (got noise: ${noise}); the spread of each cluster is its standard deviation, ` +
+        `clusterStd (scikit-learn's cluster_std, default 1.0): pass { clusterStd: ${noise} } instead`,
+    );
+  }
   const { nSamples = 200, centers = 2, clusterStd = 1.0, centerBox = [-10, 10], shuffle = true } = opts;
   checkCount(nSamples, "makeBlobs");
   const rng = rngFor(opts.seed);

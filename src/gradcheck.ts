@@ -28,6 +28,19 @@ function unpack(x: NumericInput): { flat: Float64Array; rebuild: (flat: Float64A
   return { flat: Float64Array.from(flatten(x)), rebuild: (f) => reshape(f, shape) };
 }
 
+/**
+ * The smallest step numericGradient accepts for a float32 input: float32's rounding (about 6e-8
+ * relative) divided by 2h stays near 1e-5 of the function's scale, while the truncation error of
+ * centred differences, of order h^2, stays small.
+ */
+export const FLOAT32_MIN_STEP = 1e-3;
+
+/** What kind of float32 input x is (a tensor is shifted in float32 whatever its dtype), or undefined for float64. */
+function float32Kind(x: NumericInput): string | undefined {
+  if (isTensor(x)) return "a tfjs tensor (shifted and evaluated in float32)";
+  return x instanceof Float32Array ? "a Float32Array" : undefined;
+}
+
 /** A scalar from what the function returned: a number or a one-element tensor. */
 function scalar(v: number | tfTypes.Tensor, what: string): number {
   if (typeof v === "number") return v;
@@ -47,9 +60,28 @@ function disposeIfTensor(v: unknown): void {
  * same shape as x (nested arrays stay nested; a tensor gives a Float64Array
  * of its values in order). f must not change its input.
  * Example: `numericGradient((w) => sum of squares(w), [1, 2])` ~ [2, 4].
+ *
+ * Precision: give x in float64 (numbers, nested arrays or a Float64Array) and
+ * compute f in float64; then a correct analytic gradient agrees with this one
+ * to a relative error (`relError`) around 1e-7 or below with the default h = 1e-5
+ * (more where an entry of the gradient is close to 0, as relError divides by its size).
+ * A float32 x (a Float32Array or a tfjs tensor) is refused with h below
+ * FLOAT32_MIN_STEP = 1e-3: float32 keeps about 7 significant digits, so with
+ * h = 1e-5 the difference f(x + h) - f(x - h) is mostly rounding error and the
+ * result can be off by several percent. With a float32 x and h >= 1e-3, expect
+ * relative errors around 1e-4 at best, not 1e-7.
  */
 export function numericGradient<T extends NumericInput>(f: (x: T) => number | tfTypes.Tensor, x: T, h = 1e-5): T extends tfTypes.Tensor ? Float64Array : T {
   if (!(h > 0)) throw new Error(`numericGradient: h must be > 0, got ${h}`);
+  const kind = float32Kind(x);
+  if (kind !== undefined && h < FLOAT32_MIN_STEP) {
+    throw new Error(
+      `numericGradient: x is ${kind}, which keeps only about 7 significant digits; with h = ${h} the difference ` +
+        `f(x + h) - f(x - h) is mostly rounding error and the gradient can be off by several percent. ` +
+        `Pass float64 values (a Float64Array or nested number arrays) and compute f in float64, ` +
+        `or pass h >= ${FLOAT32_MIN_STEP} and expect relative errors around 1e-4 at best.`,
+    );
+  }
   const { flat, rebuild } = unpack(x);
   const grad = new Float64Array(flat.length);
   for (let i = 0; i < flat.length; i++) {

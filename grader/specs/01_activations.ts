@@ -110,13 +110,17 @@ const questions: Question[] = [
     title: "ReLU",
     points: 1,
     requires: ["relu"],
-    probes: elementwiseProbes("relu", { kind: "linspace", start: -0.5, stop: 0.5, shape: [3, 4], as: "nested" }, [
-      value([[0, 0, 0], [1.5, -2, 3]]),
-      uniform([5, 5], -1e6, 1e6),
-      value([[-3]]),
-    ]),
+    probes: [
+      ...elementwiseProbes("relu", { kind: "linspace", start: -0.5, stop: 0.5, shape: [3, 4], as: "nested" }, [
+        value([[0, 0, 0], [1.5, -2, 3]]),
+        uniform([5, 5], -1e6, 1e6),
+        value([[-3]]),
+      ]),
+      // NaN does not survive the trip to the grader as a number, so the probe reports it as text.
+      { expr: "[NaN, -1, 2].map((z) => String(relu(z)))", label: "relu(NaN) is NaN, as in PyTorch (not 0)", compare: { kind: "exact" } },
+    ],
     compare: { kind: "allclose" },
-    hint: "ReLU keeps positive inputs and maps everything else to 0.",
+    hint: "ReLU keeps positive inputs and maps everything else to 0; a NaN input gives NaN (Math.max(0, z) does both).",
   },
   {
     id: "relu-grad",

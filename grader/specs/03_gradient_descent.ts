@@ -4,13 +4,13 @@
  * RMSProp, Adam). Expected values come from the master's run; nothing here restates a rule.
  *
  * Every rule has the signature (params, grads, state, config) -> { params, state }. Public
- * probes use the lecture's test vectors and the trajectories on the bowl f = 0.1 x1^2 + 2 x2^2
+ * probes use CS231n's optimizer test vectors and the trajectories on the bowl f = 0.1 x1^2 + 2 x2^2
  * from issue 6; hidden probes use other lengths, states and hyperparameters, large gradients,
  * and several successive steps, so that a rule that forgets to carry its state fails.
  */
 import type { Gen, NotebookSpec, Probe, Question } from "../spec";
 
-/** The lecture's test vectors (N, D = 4, 5, flattened to 20 values), as Float64Arrays. */
+/** CS231n's optimizer test vectors (N, D = 4, 5, flattened to 20 values), as Float64Arrays. */
 const testVectors: Record<string, Gen> = {
   w: { kind: "linspace", start: -0.4, stop: 0.6, shape: [20], as: "float64array" },
   dw: { kind: "linspace", start: -0.6, stop: 0.4, shape: [20], as: "float64array" },
@@ -117,6 +117,14 @@ function minibatchProbe(n: number, dim: number, opts: string, result: "theta" | 
 }
 
 const BOWL_START = "[-5, -2]";
+
+/**
+ * Gradients of order 1e-3, so that the accumulated squares (about 1e-6) are not much larger than
+ * EPS = 1e-8: there, eps inside the root and eps outside it differ by far more than the tolerance
+ * (on the CS231n vectors the two agree to 3e-7, which the tolerance 1e-6 cannot tell apart).
+ */
+const SMALL_GRADIENTS: Record<string, Gen> = { p: vec(5, -1, 1), g: vec(5, -3e-3, 3e-3) };
+const EPS_PLACE = "the first step with gradients of order 1e-3, where the place of eps (inside or outside the root) shows";
 
 const questions: Question[] = [
   {
@@ -249,12 +257,13 @@ const questions: Question[] = [
     requires: ["adagradStep"],
     probes: [
       oneStep(ADAGRAD, "{ cache: state1 }", "{ lr: 1e-2 }", testVectors, { label: "adagradStep(w, dw, { cache: state1 }, { lr: 1e-2 })" }),
-      endPoint("adagradStep", "bowl", BOWL_START, 20, "{ lr: 0.4 }", "20 steps on the bowl, lr 0.4, end at (-2.382563, -0.158591)"),
-      ...hiddenRuleProbes(ADAGRAD, "{ cache: s1 }", "{ lr: 0.01 }", "{ lr: 0.5, eps: 1e-8 }"),
+      endPoint("adagradStep", "bowl", BOWL_START, 20, "{ lr: 0.4 }", "20 steps on the bowl, lr 0.4, end at (-2.382562, -0.158591)"),
+      oneStep(ADAGRAD, "{}", "{ lr: 0.1 }", SMALL_GRADIENTS, { seed: 107, label: EPS_PLACE }),
+      ...hiddenRuleProbes(ADAGRAD, "{ cache: s1 }", "{ lr: 0.01 }", "{ lr: 0.5, eps: 1e-6 }"),
       oneStep(ADAGRAD, "{}", "{ lr: 0.1 }", { p: vec(4, -1, 1) }, { expr: report(ADAGRAD, "adagradStep(p, new Float64Array(4), {}, { lr: 0.1 })"), hidden: true, seed: 106, label: "a zero gradient on a zero cache" }),
     ],
     compare: { kind: "relerr", max: 1e-6 },
-    hint: "Add g² to the cache (zeros when missing) first, then step by lr·g / sqrt(cache + eps), with eps inside the root (config.eps, else EPS).",
+    hint: "Add g² to the cache (zeros when missing) first, then step by lr·g / sqrt(cache + eps), with eps inside the root (config.eps, else EPS = 1e-8).",
   },
   {
     id: "rmsprop-step",
@@ -263,7 +272,8 @@ const questions: Question[] = [
     requires: ["rmspropStep"],
     probes: [
       oneStep(RMSPROP, "{ cache: state1 }", "{ lr: 1e-2 }", testVectors, { label: "rmspropStep(w, dw, { cache: state1 }, { lr: 1e-2 })" }),
-      endPoint("rmspropStep", "bowl", BOWL_START, 20, "{ lr: 0.4, decay: 0.9 }", "20 steps on the bowl, lr 0.4, decay 0.9, end at (-0.010599, ~0)"),
+      endPoint("rmspropStep", "bowl", BOWL_START, 20, "{ lr: 0.4, decay: 0.9 }", "20 steps on the bowl, lr 0.4, decay 0.9, end at (-0.010598, ~0)"),
+      oneStep(RMSPROP, "{}", "{ lr: 0.1 }", SMALL_GRADIENTS, { seed: 107, label: EPS_PLACE }),
       ...hiddenRuleProbes(RMSPROP, "{ cache: s1 }", "{ lr: 0.01 }", "{ lr: 0.05, decay: 0.99 }"),
       wholePath("rmspropStep", "rosenbrock", "[-1.5, 2]", 12, "{ lr: 0.02 }", "12 steps on Rosenbrock"),
     ],
@@ -278,13 +288,14 @@ const questions: Question[] = [
     probes: [
       oneStep(ADAM, "{ m: state1, v: state2, t: 5 }", "{ lr: 1e-2 }", testVectors, { label: "adamStep(w, dw, { m: state1, v: state2, t: 5 }, { lr: 1e-2 }): params from -0.40094747 to 0.59801459" }),
       oneStep(ADAM, "{}", "{ lr: 1e-2 }", testVectors, { label: "the first step, from an empty state (t becomes 1)" }),
+      oneStep(ADAM, "{}", "{ lr: 0.1 }", SMALL_GRADIENTS, { seed: 107, label: EPS_PLACE }),
       ...hiddenRuleProbes(ADAM, "{ m: s1, v: s2, t: 3 }", "{ lr: 1e-3 }", "{ lr: 0.05, beta1: 0.8, beta2: 0.99 }"),
-      oneStep(ADAM, "{ m: s1, v: s2, t: 0 }", "{ lr: 0.1, eps: 1e-8 }", { p: vec(6, -1, 1), g: vec(6, -1, 1), s1: vec(6, -0.5, 0.5), s2: vec(6, 0, 1) }, { hidden: true, seed: 106, label: "explicit t = 0 and another eps" }),
+      oneStep(ADAM, "{ m: s1, v: s2, t: 0 }", "{ lr: 0.1, eps: 1e-6 }", { p: vec(6, -1, 1), g: vec(6, -1, 1), s1: vec(6, -0.5, 0.5), s2: vec(6, 0, 1) }, { hidden: true, seed: 106, label: "explicit t = 0 and another eps" }),
       endPoint("adamStep", "bowl", BOWL_START, 20, "{ lr: 0.5 }", "20 steps on the bowl, lr 0.5", { hidden: true }),
       wholePath("adamStep", "rosenbrock", "[-1.5, 2]", 15, "{ lr: 0.1 }", "15 steps on Rosenbrock"),
     ],
     compare: { kind: "relerr", max: 1e-6 },
-    hint: "Increment t first, update m and v, divide them by (1 - β1^t) and (1 - β2^t), then step by lr·m̂ / sqrt(v̂ + eps), eps inside the root.",
+    hint: "Increment t first, update m and v, divide them by (1 - β1^t) and (1 - β2^t), then step by lr·m̂ / (sqrt(v̂) + eps): for Adam, eps goes outside the root (EPS = 1e-8).",
   },
 ];
 

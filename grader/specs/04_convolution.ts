@@ -192,12 +192,13 @@ export const spec: NotebookSpec = {
       requires: ["maxPoolForward"],
       probes: [
         { expr: `(() => { const v = maxPoolForward({ data: x, shape: [2, 3, 4, 4] }, { size: 2, stride: 2 }); return { shape: v.shape, data: v.data }; })()`, inputs: { x: normal([2, 3, 4, 4]) } },
+        { expr: `(() => { const v = maxPoolForward({ data: x, shape: [1, 2, 5, 5] }, { size: 2, stride: 2 }); return { shape: v.shape, data: v.data }; })()`, inputs: { x: normal([1, 2, 5, 5]) }, label: "a 2x2 pool on 5x5 drops the last row and column: 2x2 out (the floor, as Keras and PyTorch)" },
         { expr: `(() => { const v = maxPoolForward({ data: x, shape: [1, 2, 5, 7] }, { size: 3, stride: 2 }); return { shape: v.shape, data: v.data }; })()`, inputs: { x: normal([1, 2, 5, 7]) }, hidden: true },
         { expr: `(() => { const v = maxPoolForward({ data: x, shape: [1, 1, 2, 2] }, { size: 2, stride: 2 }); return { shape: v.shape, data: v.data }; })()`, inputs: { x: { kind: "uniform", shape: [4], low: -9, high: -1, as: "float64array" } }, hidden: true },
         { expr: `(() => { const v = maxPoolForward({ data: x, shape: [3, 1, 3, 3] }, { size: 1, stride: 1 }); return { shape: v.shape, data: v.data }; })()`, inputs: { x: normal([3, 1, 3, 3]) }, hidden: true },
       ],
       compare: { kind: "allclose", rtol: 1e-12, atol: 0 },
-      hint: "Pool every (n, c) plane on its own; start each window's maximum at -Infinity, not 0, because inputs can be negative.",
+      hint: "Pool every (n, c) plane on its own; H' = floor((H - size) / stride) + 1 (incomplete windows are dropped); start each window's maximum at -Infinity, not 0, because inputs can be negative.",
     },
     {
       id: "fc-forward",
@@ -233,12 +234,13 @@ export const spec: NotebookSpec = {
       requires: ["layerShapes", "outputSize"],
       probes: [
         { expr: `layerShapes([28, 28, 1], ${COURSE_CNN})`, label: "layerShapes([28, 28, 1], COURSE_CNN)" },
+        { expr: `layerShapes([7, 7, 3], [{ type: "pool", size: 2 }, { type: "flatten" }])`, label: "a 2x2 pool on 7x7x3 gives 3x3x3 (the floor, as Keras and PyTorch)" },
         { expr: `layerShapes([28, 28, 1], ${LENET})`, hidden: true },
         { expr: `layerShapes([227, 227, 3], ${ALEX})`, hidden: true },
         { expr: `layerShapes([5, 5, 3], ${ONE_BY_ONE})`, hidden: true },
       ],
       compare: { kind: "exact" },
-      hint: "Conv: [outputSize(H, F, P, S), outputSize(W, F, P, S), filters]; pool keeps the channels and strides by its size unless told; flatten multiplies everything.",
+      hint: "Conv: [outputSize(H, F, P, S), outputSize(W, F, P, S), filters]; pool keeps the channels, strides by its size unless told and takes the floor, floor((H - size) / stride) + 1; flatten multiplies everything.",
     },
     {
       id: "count-params",

@@ -74,6 +74,8 @@ describe("notebook 01_activations", function () {
       expect(dead).to.have.length(150);
       expect(Math.max(...dead)).to.equal(0);
       expect(leaky[leaky.length - 1]).to.be.above(0.5);
+      // The text says so: with alpha = 0.01 the unit is still off for all 150 plotted steps (it switches on at step 198).
+      expect(Math.max(...trace(nb, "dying-relu", "leaky ReLU, α = 0.01"))).to.equal(0);
     });
 
     it("passes its own numeric gradient checks", () => {
@@ -144,6 +146,15 @@ describe("notebook 01_activations", function () {
       const result = await gradeNotebook(spec, file);
       expect(result.status).to.equal("graded");
       expect(scores(result)).to.deep.equal({ ...scores(master), "tanh-neuron": 0 });
+    });
+
+    it("a relu that turns NaN into 0 loses the relu points on the public NaN probe", async () => {
+      const file = withSolution(MASTER, tmp, "relu", "  return z > 0 ? z : 0;");
+      const result = await gradeNotebook(spec, file);
+      const relu = question(result, "relu");
+      expect(relu.score).to.be.below(relu.points);
+      expect(relu.probes.filter((p) => !p.passed).map((p) => p.label)).to.deep.equal(["relu(NaN) is NaN, as in PyTorch (not 0)"]);
+      expect({ ...scores(result), relu: scores(master).relu }).to.deep.equal(scores(master));
     });
 
     it("gives partial credit to a tanh that overflows for large inputs", async () => {

@@ -82,6 +82,13 @@ describe("notebook 02_mlp", function () {
       for (const t of titles) expect(Number(/training accuracy ([\d.]+)/.exec(t)?.[1])).to.be.at.least(0.8);
     });
 
+    it("backs the text: the course model stays near chance on circles (2 classes of 100) and separates the blobs", () => {
+      const out = streamText(cellById(nb, "circles-blobs"), "stdout");
+      const acc = (name: string) => Number(new RegExp(`^${name}: training accuracy ([\\d.]+)`, "m").exec(out)?.[1]);
+      expect(acc("circles"), out).to.be.below(0.65);
+      expect(acc("blobs"), out).to.be.at.least(0.95);
+    });
+
     it("reaches the circles goal and learns the spiral with the bigger model", () => {
       const acc = Number(/training accuracy on circles: ([\d.]+)/.exec(streamText(cellById(nb, "circles-train"), "stdout"))?.[1]);
       expect(acc).to.be.at.least(0.8);

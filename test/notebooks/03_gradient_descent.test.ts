@@ -6,7 +6,7 @@ import { cellById, streamText, type CellOutput, type ExecutedNotebook } from "..
 import { executedMaster, gradedMaster } from "../support/masters";
 import { gradeNotebook, type NotebookResult } from "../../grader/grade";
 import { spec } from "../../grader/specs/03_gradient_descent";
-import { mutatedMaster, plotOutputs, publicGot, scores } from "../support/notebook-results";
+import { mutatedMaster, plotOutputs, publicGot, question, scores, withSolution } from "../support/notebook-results";
 
 const ROOT = path.resolve(__dirname, "../..");
 const MASTER = path.join(ROOT, "notebooks", "03_gradient_descent.ipynb");
@@ -44,6 +44,36 @@ function sourceOf(nb: { cells: { id?: string; source: string | string[] }[] }, i
   return Array.isArray(cell.source) ? cell.source.join("") : cell.source;
 }
 
+/** AdaGrad as the lecture's slide writes it: theta - eta / sqrt(G + eps) * g. */
+const LECTURE_ADAGRAD = `  const eps = config.eps ?? EPS;
+  const G = Float64Array.from(state.cache ?? zerosLike(params), (c, i) => c + grads[i] ** 2);
+  const next = params.map((theta, i) => theta - (config.lr / Math.sqrt(G[i] + eps)) * grads[i]);
+  return { params: next, state: { cache: G } };`;
+
+/** RMSProp in the same form, with the running average E[g^2]. */
+const LECTURE_RMSPROP = `  const gamma = config.decay ?? DEFAULTS.decay;
+  const eps = config.eps ?? EPS;
+  const Eg2 = Float64Array.from(state.cache ?? zerosLike(params), (c, i) => gamma * c + (1 - gamma) * grads[i] ** 2);
+  const next = params.map((theta, i) => theta - (config.lr / Math.sqrt(Eg2[i] + eps)) * grads[i]);
+  return { params: next, state: { cache: Eg2 } };`;
+
+/** Adam as the lecture's slide writes it: theta - eta / (sqrt(v_hat) + eps) * m_hat. */
+const LECTURE_ADAM = `  const b1 = config.beta1 ?? DEFAULTS.beta1;
+  const b2 = config.beta2 ?? DEFAULTS.beta2;
+  const eps = config.eps ?? EPS;
+  const t = (state.t ?? 0) + 1;
+  const m = (state.m ?? zerosLike(params)).map((mi, i) => b1 * mi + (1 - b1) * grads[i]);
+  const v = (state.v ?? zerosLike(params)).map((vi, i) => b2 * vi + (1 - b2) * grads[i] ** 2);
+  const next = params.map((theta, i) => {
+    const mHat = m[i] / (1 - b1 ** t);
+    const vHat = v[i] / (1 - b2 ** t);
+    return theta - (config.lr / (Math.sqrt(vHat) + eps)) * mHat;
+  });
+  return { params: next, state: { m, v, t } };`;
+
+/** The label of the public probe, one per adaptive rule, on which eps's place shows. */
+const EPS_PLACE_LABEL = "the first step with gradients of order 1e-3, where the place of eps (inside or outside the root) shows";
+
 const fullMarks = Object.fromEntries(spec.questions.map((q) => [q.id, q.points]));
 
 describe("notebook 03_gradient_descent", function () {
@@ -66,8 +96,8 @@ describe("notebook 03_gradient_descent", function () {
       // The cell prints six decimals, so the tolerance is half a unit in the last place.
       expectPoint(endPointIn(out, "GD, lr 0.4"), [-0.943467, -0.000073], 5e-7, "GD lr 0.4");
       expectPoint(endPointIn(out, "momentum, lr 0.6, gamma 0.5"), [0.007188, 0.002553], 5e-7, "momentum");
-      expectPoint(endPointIn(out, "AdaGrad, lr 0.4"), [-2.382563, -0.158591], 5e-7, "AdaGrad");
-      expectPoint(endPointIn(out, "RMSProp, lr 0.4, gamma 0.9"), [-0.010599, 0], 5e-7, "RMSProp");
+      expectPoint(endPointIn(out, "AdaGrad, lr 0.4"), [-2.382562, -0.158591], 5e-7, "AdaGrad");
+      expectPoint(endPointIn(out, "RMSProp, lr 0.4, gamma 0.9"), [-0.010598, 0], 5e-7, "RMSProp");
       expect(Math.abs(endPointIn(out, "GD, lr 0.6")[1]), "GD lr 0.6 diverges").to.be.greaterThan(1000);
     });
 
@@ -159,8 +189,8 @@ describe("notebook 03_gradient_descent", function () {
       expectPoint(gd04, [-0.943467, -7.31e-5], 5e-7, "GD lr 0.4");
       expect(Math.abs((gd06 as number[])[1])).to.be.greaterThan(1000);
       expectPoint(publicGot(result, "momentum-step")[1], [0.007188, 0.002553], 5e-7, "momentum");
-      expectPoint(publicGot(result, "adagrad-step")[1], [-2.382563, -0.158591], 5e-7, "AdaGrad");
-      expectPoint(publicGot(result, "rmsprop-step")[1], [-0.010599, 0], 5e-7, "RMSProp");
+      expectPoint(publicGot(result, "adagrad-step")[1], [-2.3825624, -0.15859055], 5e-9, "AdaGrad");
+      expectPoint(publicGot(result, "rmsprop-step")[1], [-0.01059798, 0], 5e-9, "RMSProp");
       const adam = publicGot(result, "adam-step")[0] as { params: number[]; t: number };
       expect(adam.params).to.have.length(20);
       expect(adam.params[0]).to.be.closeTo(-0.40094747, 5e-9);
@@ -205,14 +235,39 @@ describe("notebook 03_gradient_descent", function () {
       expect(scores(result)).to.deep.equal({ ...fullMarks, "adam-step": 0 });
     });
 
-    it("RMSProp with epsilon outside the square root loses points on rmsprop-step only", async () => {
-      const file = mutatedMaster(MASTER, dir, "rmsprop-impl", "Math.sqrt(cache[i] + eps)", "(Math.sqrt(cache[i]) + eps)");
+    it("the lecture's formulas, typed as the lecture writes them, get full marks on AdaGrad, RMSProp and Adam", async () => {
+      // eta / sqrt(G + eps) * g for AdaGrad and RMSProp, eta / (sqrt(v_hat) + eps) * m_hat for Adam, written
+      // with map and ** rather than the master's loops, so the rounding differs from the master's.
+      let file = withSolution(MASTER, dir, "adagradStep", LECTURE_ADAGRAD);
+      file = withSolution(file, dir, "rmspropStep", LECTURE_RMSPROP);
+      file = withSolution(file, dir, "adamStep", LECTURE_ADAM);
       const result = await gradeNotebook(spec, file);
-      const got = scores(result);
-      expect(got["rmsprop-step"]).to.be.lessThan(fullMarks["rmsprop-step"]);
-      expect({ ...got, "rmsprop-step": fullMarks["rmsprop-step"] }).to.deep.equal(fullMarks);
-      const q = result.questions.find((x) => x.id === "rmsprop-step")!;
-      expect(q.probes.find((p) => !p.hidden && /end at \(-0\.010599/.test(p.label ?? ""))?.passed, "the bowl trajectory catches the convention").to.equal(false);
+      expect(result.status).to.equal("graded");
+      expect(scores(result)).to.deep.equal(fullMarks);
+    });
+
+    it("eps on the other side of the root (PyTorch's place for AdaGrad and RMSProp, inside for Adam) passes the CS231n vectors but fails each rule's small-gradient probe", async () => {
+      let file = mutatedMaster(MASTER, dir, "adagrad-impl", "Math.sqrt(cache[i] + eps)", "(Math.sqrt(cache[i]) + eps)");
+      file = mutatedMaster(file, dir, "rmsprop-impl", "Math.sqrt(cache[i] + eps)", "(Math.sqrt(cache[i]) + eps)");
+      file = mutatedMaster(file, dir, "adam-impl", "(Math.sqrt(v[i] / correction2) + eps)", "Math.sqrt(v[i] / correction2 + eps)");
+      const result = await gradeNotebook(spec, file);
+      expect(result.status).to.equal("graded");
+      // With eps = 1e-8 the placement moves the CS231n results by at most 3e-7 (tolerance 1e-6); with
+      // gradients of order 1e-3 the squares are only ~100 eps and the step changes by ~0.5%.
+      for (const id of ["adagrad-step", "rmsprop-step", "adam-step"]) {
+        const publicProbes = question(result, id).probes.filter((p) => !p.hidden);
+        expect(publicProbes.filter((p) => !p.passed).map((p) => p.label), id).to.deep.equal([EPS_PLACE_LABEL]);
+        expect(question(result, id).score, id).to.be.lessThan(fullMarks[id]);
+      }
+      expect({ ...scores(result), "adagrad-step": 0, "rmsprop-step": 0, "adam-step": 0 }).to.deep.equal({ ...fullMarks, "adagrad-step": 0, "rmsprop-step": 0, "adam-step": 0 });
+    });
+
+    it("the kit's old Adam (eps = 1e-6 inside the root) also fails the first step on the CS231n vectors (relative error 3.0e-5 > 1e-6)", async () => {
+      const file = mutatedMaster(MASTER, dir, "adam-impl", "(Math.sqrt(v[i] / correction2) + eps)", "Math.sqrt(v[i] / correction2 + (config.eps ?? 1e-6))");
+      const result = await gradeNotebook(spec, file);
+      const adam = question(result, "adam-step");
+      expect(adam.probes.filter((p) => !p.hidden).map((p) => p.passed)).to.deep.equal([true, false, false]);
+      expect(adam.score).to.be.lessThan(fullMarks["adam-step"]);
     });
 
     it("mini-batch descent that forgets to sort each batch loses points on minibatch-gd only", async () => {

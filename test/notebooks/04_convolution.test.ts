@@ -85,7 +85,9 @@ describe("notebook 04_convolution", function () {
       expect(publicGot(result, "corr2d")).to.deep.equal([[[19, 25], [37, 43]]]);
       expect(publicGot(result, "corr2d-multi")).to.deep.equal([[[56, 72], [104, 120]]]);
       expect(publicGot(result, "pool2d")).to.deep.equal([[[4, 5], [7, 8]], [[2, 3], [5, 6]], [[5, 7], [13, 15]]]);
-      expect(publicGot(result, "layer-shapes")).to.deep.equal([[[26, 26, 32], [24, 24, 64], [12, 12, 64], [9216], [10]]]);
+      expect(publicGot(result, "layer-shapes")).to.deep.equal([[[26, 26, 32], [24, 24, 64], [12, 12, 64], [9216], [10]], [[3, 3, 3], [27]]]);
+      // A 2x2 pool with stride 2 on 5x5 keeps floor((5 - 2) / 2) + 1 = 2 rows and columns, as Keras and PyTorch.
+      expect((publicGot(result, "maxpool-forward")[1] as { shape: number[] }).shape).to.deep.equal([1, 2, 2, 2]);
       expect(publicGot(result, "count-params")).to.deep.equal([110986]);
     });
 
@@ -117,8 +119,26 @@ describe("notebook 04_convolution", function () {
     it("starting the max at 0 in maxPoolForward costs maxpool-forward only (the all-negative probe catches it)", async () => {
       const failed = await lost("maxpool-forward-impl", "let max = -Infinity;", "let max = 0;");
       expect(failed.map((q) => q.id)).to.deep.equal(["maxpool-forward"]);
-      const allNegative = failed[0].probes.find((p) => p.index === 2);
+      const allNegative = failed[0].probes.find((p) => p.index === 3);
       expect(allNegative?.passed).to.equal(false);
+    });
+
+    it("pooling that throws when the window does not tile (outputSize) costs maxpool-forward and layer-shapes, on their public probes", async () => {
+      const mutated = mutatedMaster(
+        MASTER, dir, "maxpool-forward-impl",
+        "const oh = Math.floor((h - pool.size) / pool.stride) + 1, ow = Math.floor((w - pool.size) / pool.stride) + 1;",
+        "const oh = outputSize(h, pool.size, 0, pool.stride), ow = outputSize(w, pool.size, 0, pool.stride);",
+      );
+      const both = mutatedMaster(
+        mutated, dir, "layer-shapes-impl",
+        "shape = [Math.floor((shape[0] - layer.size) / s) + 1, Math.floor((shape[1] - layer.size) / s) + 1, shape[2]];",
+        "shape = [outputSize(shape[0], layer.size, 0, s), outputSize(shape[1], layer.size, 0, s), shape[2]];",
+      );
+      const result = await gradeNotebook(spec, both);
+      expect(result.status).to.equal("graded");
+      const failed = result.questions.filter((q) => q.score < q.points);
+      expect(failed.map((q) => q.id)).to.deep.equal(["maxpool-forward", "layer-shapes"]);
+      for (const q of failed) expect(q.probes.filter((p) => !p.hidden && !p.passed), q.id).to.have.length(1);
     });
   });
 });

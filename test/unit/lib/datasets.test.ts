@@ -76,6 +76,9 @@ describe("datasets", () => {
       expect(Math.abs(y)).to.be.below(3.1);
     }
     expect(() => makeBlobs({ centers: [[0, 0]], clusterStd: [1, 2] })).to.throw(/clusterStd has 2 entries for 1 centers/);
+    // scikit-learn's make_blobs has no noise: its spread is cluster_std. Ignoring noise silently would mislead.
+    expect(() => makeDataset("blobs", { noise: 0.3, seed: 1 })).to.throw(/blobs take no noise option \(got noise: 0\.3\).*pass \{ clusterStd: 0\.3 \}/);
+    expect(() => makeBlobs({ noise: 0 } as unknown as Parameters<typeof makeBlobs>[0])).to.throw(/no noise option/);
   });
 
   it("makeSpiral gives two arms that are each other rotated by pi", () => {

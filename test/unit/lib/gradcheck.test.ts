@@ -19,6 +19,28 @@ describe("gradcheck", () => {
     expect(Array.from(x)).to.deep.equal([0.3, -1.2]);
   });
 
+  it("promises float64 precision: against the exact gradient the relative error is below 1e-7 with the default h", () => {
+    const f = (v: Float64Array): number => v.reduce((s, x) => s + Math.sin(x) * x * x, 0);
+    const x = Float64Array.from([0.3, -1.2, 2.5, -0.7]);
+    const exact = Array.from(x, (t) => Math.cos(t) * t * t + 2 * t * Math.sin(t));
+    expect(relError(numericGradient(f, x), exact)).to.be.below(1e-7);
+  });
+
+  it("refuses float32 inputs with the default h, saying why and what to do", () => {
+    const t = tf.tensor1d([0.5, -0.25, 1.5], "float32");
+    const f = (v: tf.Tensor) => tf.sum(tf.square(v));
+    expect(() => numericGradient(f, t)).to.throw(/a tfjs tensor .*about 7 significant digits.*h = 0\.00001.*Float64Array.*h >= 0\.001/);
+    expect(() => numericGradient((v: Float32Array) => v[0] * v[0], Float32Array.of(0.5))).to.throw(/a Float32Array, which keeps only about 7 significant digits/);
+    expect(() => numericGradientArray((v: Float32Array) => Array.from(v), Float32Array.of(1, 2), [1, 1])).to.throw(/a Float32Array/);
+    t.dispose();
+  });
+
+  it("with a float32 input and h >= 1e-3 it computes, to about 1e-4", () => {
+    const x = Float32Array.from([0.5, -0.25, 1.5]);
+    const g = numericGradient((v: Float32Array) => Math.fround(v.reduce((s, t) => Math.fround(s + Math.fround(t * t)), 0)), x, 1e-3);
+    expect(relError(g, [1, -0.5, 3])).to.be.below(1e-4);
+  });
+
   it("works on tensors with a tensor-valued function", () => {
     const x = tf.tensor2d([[0.5, -0.25]], [1, 2], "float32");
     const g = numericGradient((t: tf.Tensor) => tf.sum(tf.square(t)), x, 1e-2);
