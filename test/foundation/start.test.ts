@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import { ChildProcess, spawn } from "child_process";
 import * as path from "path";
+import { jupyterPathWithThisKit } from "../support/kernel";
 
 const ROOT = path.resolve(__dirname, "../..");
 
@@ -50,7 +51,11 @@ describe("npm start (scripts/start.sh)", function () {
 
   it("serves notebooks/ on localhost without a display, prints a working URL and offers the project's kernel", async function () {
     const port = 20000 + Math.floor(Math.random() * 20000);
-    const env: NodeJS.ProcessEnv = { ...process.env, NNKIT_PORT: String(port), DISPLAY: undefined, WAYLAND_DISPLAY: undefined, CI: "true" };
+    // This folder's kernel first on JUPYTER_PATH, as setup.sh registers it: another checkout of the kit that
+    // registered its own since (setup.sh there, or its tests) must not fail this one.
+    const env: NodeJS.ProcessEnv = {
+      ...process.env, NNKIT_PORT: String(port), DISPLAY: undefined, WAYLAND_DISPLAY: undefined, CI: "true", JUPYTER_PATH: jupyterPathWithThisKit(),
+    };
     child = spawn("bash", [path.join(ROOT, "scripts", "start.sh")], { cwd: ROOT, env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
     const [url, base, token] = await waitForOutput(child, /(http:\/\/127\.0\.0\.1:\d+)\/tree\?token=([0-9a-f]+)/, 60_000);
     expect(Number(new URL(url).port)).to.be.at.least(port);
