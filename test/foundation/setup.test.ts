@@ -8,11 +8,19 @@ import * as path from "path";
 const ROOT = path.resolve(__dirname, "../..");
 const STAMP = path.join(ROOT, "node_modules", ".nnkit-lock-sha256");
 
+/**
+ * Where these runs register the kernel: a Jupyter data folder of their own, so that the test
+ * neither changes the user's registration nor depends on it (another checkout of the kit may
+ * have registered its kernel since, and may be running its tests now).
+ */
+const JUPYTER_DATA = fs.mkdtempSync(path.join(os.tmpdir(), "nnkit-setup-jupyter-"));
+process.once("exit", () => fs.rmSync(JUPYTER_DATA, { recursive: true, force: true }));
+
 function runSetup(args: string[] = [], env: NodeJS.ProcessEnv = {}): SpawnSyncReturns<string> {
   return spawnSync("bash", [path.join(ROOT, "setup.sh"), ...args], {
     cwd: ROOT,
     encoding: "utf8",
-    env: { ...process.env, ...env },
+    env: { ...process.env, JUPYTER_DATA_DIR: JUPYTER_DATA, ...env },
     timeout: 15 * 60 * 1000,
   });
 }
