@@ -56,7 +56,7 @@ const CASES: NotebookCase[] = [
         what: "tanh written as the formula, which is Infinity / Infinity = NaN for |z| > 710",
         edits: [["tanh-impl", "const t = (1 - e) / (1 + e);\n  return z >= 0 ? t : -t;", "return (Math.exp(z) - Math.exp(-z)) / (Math.exp(z) + Math.exp(-z));"]],
         question: "tanh",
-        probe: /^tanh at ±30, ±745 and ±1000/,
+        probe: /^tanh at ±40, ±711 and ±900/,
         checkCell: "tanh-check",
       },
       {
