@@ -94,32 +94,36 @@ function hiddenRuleProbes(rule: RuleInfo, initialState: string, config: string, 
 }
 
 /**
- * The notebook says a rule must not modify the arrays it is given. This probe calls the rule on
- * copies of the test vectors and returns every input (params, grads and each state field) before
- * and after the call; the grader checks that they agree exactly. The master's values are the
- * inputs themselves, so the probe does not depend on the rule's formula or its conventions.
+ * The notebook says a rule must not modify the arrays it is given. This probe calls the rule twice
+ * with the same arguments (copies of the test vectors) and returns, for each call, the arguments as
+ * they were before it and the step it returned; the grader checks that both calls agree exactly
+ * and match the master. A rule that writes into params, grads or the state changes the arguments
+ * of the second call; a rule that computes the wrong step fails against the master, as it does on
+ * the other probes, so this probe gives no points for leaving the inputs alone.
  */
 function inputsUnchanged(rule: RuleInfo, state: string, config: string): Probe {
+  const fields = rule.fields.map((f) => `${f}: copy(r.state.${f})`).join(", ");
   return {
     expr: `(() => {
-      const snapshot = (p: Float64Array, g: Float64Array, s: OptState) => {
-        const fields: Record<string, number | number[]> = {};
-        for (const key of Object.keys(s).sort()) {
-          const v = (s as Record<string, unknown>)[key];
-          fields[key] = typeof v === "number" ? v : Array.from(v as Float64Array);
-        }
+      const copy = (v: unknown) => (v === undefined || typeof v === "number" ? v : Array.from(v as Float64Array));
+      const args = (p: Float64Array, g: Float64Array, s: OptState) => {
+        const fields: Record<string, unknown> = {};
+        for (const key of Object.keys(s).sort()) fields[key] = copy((s as Record<string, unknown>)[key]);
         return { params: Array.from(p), grads: Array.from(g), state: fields };
       };
+      const step = (r: StepResult) => ({ params: copy(r.params), ${fields} });
       const p = Float64Array.from(w);
       const g = Float64Array.from(dw);
       const state: OptState = ${state};
-      const before = snapshot(p, g, state);
-      ${rule.fn}(p, g, state, ${config});
-      return { before, after: snapshot(p, g, state) };
+      const argsFirst = args(p, g, state);
+      const first = step(${rule.fn}(p, g, state, ${config}));
+      const argsSecond = args(p, g, state);
+      const second = step(${rule.fn}(p, g, state, ${config}));
+      return { first: { args: argsFirst, step: first }, second: { args: argsSecond, step: second } };
     })()`,
     inputs: testVectors,
-    label: `${rule.fn} leaves the params, grads and state it is given unchanged (it must return new arrays)`,
-    compare: { kind: "agree", parts: ["before", "after"], master: { rtol: 0, atol: 0 } },
+    label: `${rule.fn} twice with the same arguments: the same step, and params, grads and state left as they were (it must return new arrays)`,
+    compare: { kind: "agree", parts: ["first", "second"], master: { rtol: 1e-6, atol: 1e-12 } },
   };
 }
 
