@@ -7,11 +7,15 @@
  * request's metadata (`cellId`: JupyterLab, Notebook 7, VS Code; Classic Notebook 6 sends none),
  * which only `ZmqServer.handleExecute` sees. This module wraps both methods of the running
  * kernel's own tslab (found in the module cache, never loaded) and records, per cell, the first
- * line of the error it wrote. A cell that runs cleanly later is forgotten again.
+ * line of the error it wrote. A cell that runs cleanly later is forgotten again. On the way, the
+ * stack frames of tslab, Node and nnkit are left out of what a cell writes to stderr
+ * (`error-frames.ts`): the student sees the message and the frames of the notebook's cells.
  *
  * Outside a tslab kernel (the grader's sandbox, tests, plain Node) it finds nothing and records
  * nothing; the grader has its own record of every cell.
  */
+
+import { withoutInternalFrames } from "./error-frames";
 
 /** A cell that raised the last time it ran. */
 export interface RaisedCell {
@@ -96,8 +100,10 @@ function wrapHandler(proto: HandlerPrototype & { [PATCHED]?: boolean }): void {
     const code = typeof req?.code === "string" ? req.code : "";
     let stderr = "";
     const tee: Stream = (name, text) => {
-      if (name === "stderr" && stderr.length < 10_000) stderr += text;
-      writeStream(name, text);
+      if (name !== "stderr") return writeStream(name, text);
+      const shown = withoutInternalFrames(text);
+      if (stderr.length < 10_000) stderr += shown;
+      writeStream(name, shown);
     };
     const reply = await original.call(this, req, tee, writeDisplayData);
     const key = id ?? `code:${firstLineOf(code)}`;

@@ -565,12 +565,24 @@ function outcomeOf(run: () => unknown): ProbeOutcome {
 }
 
 /**
+ * The exercise a probe outcome says is still a released stub ("not implemented: sigmoid" gives
+ * "sigmoid", a stub without a name ""), whether the probe threw it or caught it and returned
+ * `{ threw }`; null when the outcome is anything else.
+ */
+function stubName(outcome: ProbeOutcome): string | null {
+  const message = outcome.ok ? thrownMessage(outcome.value) : outcome.error;
+  if (message === null || !STUB_ERROR.test(message)) return null;
+  return /not implemented: ?(\S*)/.exec(message)?.[1] ?? "";
+}
+
+/**
  * Checks your solution of one exercise, e.g. `check("sigmoid")`: runs that question's public
  * probes on the functions you defined above and prints ✓/✗ per probe, with the hint and the
  * first mismatch (input, expected, got). The grader also runs hidden probes. First it names
  * every cell that raised in this kernel session and has not run cleanly since ("cell <id>
  * raised <error>; in Jupyter, Run All stops here"): the grader runs the cells after it, Jupyter's
- * Run All does not.
+ * Run All does not. While the exercise is still the released stub, it throws "<name> is not
+ * implemented yet", so that Run All stops at the first exercise's check.
  */
 export function check(questionId: string): void {
   if (process.env.NNKIT_GRADER === "1") {
@@ -618,6 +630,9 @@ export function check(questionId: string): void {
     const inputs: Record<string, unknown> = {};
     for (const [name, input] of Object.entries(probe.inputs)) inputs[name] = materializeInput(input);
     const got = outcomeOf(() => evaluateProbe(probe.js, scope, inputs));
+    // A released stub stops Run All here, with one short line instead of a page of ✗.
+    const stub = stubName(got);
+    if (stub !== null) throw new Error(`${stub || question.id} is not implemented yet`);
     const verdict = compareValues(decodeOutcome(probe.expected), got, probe.compare ?? question.compare);
     const what = probe.label ?? probe.expr;
     if (verdict.passed) {

@@ -49,6 +49,8 @@ function elementwiseProbes(call: string, publicInput: Gen, hidden: Gen[]): Probe
 }
 
 const largeMagnitudes = value([[-1000, -745, -30, 30, 745, 1000]]);
+/** Public large inputs (other values than the hidden ones, so the checks file gives none of those away). */
+const publicLargeMagnitudes = value([[-900, -711, -40, 40, 711, 900]]);
 
 const questions: Question[] = [
   {
@@ -89,6 +91,8 @@ const questions: Question[] = [
         label: "tanh(z) equals 2·sigmoid(2z) - 1",
         compare: { kind: "agree", parts: ["tanh", "viaSigmoid"], within: { rtol: 1e-9, atol: 1e-12 }, master: TIGHT },
       },
+      // The text warns that the formula as written gives Infinity / Infinity = NaN for |z| > 710.
+      { expr: "elementwise(x, tanh)", inputs: { x: publicLargeMagnitudes }, label: "tanh at ±40, ±711 and ±900 (no NaN)" },
     ],
     compare: { kind: "allclose", rtol: 1e-7, atol: 1e-12 },
     hint: "For |z| > 710, e^z is Infinity and Infinity / Infinity is NaN. Divide the numerator and the denominator by e^|z| and use tanh(-z) = -tanh(z).",
@@ -101,9 +105,10 @@ const questions: Question[] = [
     probes: [
       gradcheckProbe("tanh(z)", "tanhGrad(z)", "tanhGrad matches a centred numeric gradient (relative error < 1e-7)", TIGHT),
       ...elementwiseProbes("tanhGrad", { kind: "linspace", start: -3, stop: 3, shape: [7], as: "nested" }, [uniform([3, 5], -10, 10), largeMagnitudes]),
+      { expr: "elementwise(x, tanhGrad)", inputs: { x: publicLargeMagnitudes }, label: "tanhGrad at ±40, ±711 and ±900 (no NaN)" },
     ],
     compare: { kind: "allclose", rtol: 1e-7, atol: 1e-12 },
-    hint: "Write tanh'(z) in terms of tanh(z) itself.",
+    hint: "Write tanh'(z) in terms of tanh(z) itself. If it is NaN for large |z|, your tanh overflows: fix tanh first.",
   },
   {
     id: "relu",
@@ -130,9 +135,11 @@ const questions: Question[] = [
     probes: [
       gradcheckProbe("relu(z)", "reluGrad(z)", "reluGrad matches a centred numeric gradient away from 0", NUMPY),
       ...elementwiseProbes("reluGrad", value([-2, -0.5, 0.5, 2]), [uniform([4, 6], -10, 10), value([[0]])]),
+      // The text fixes the value at the kink: the one for z <= 0.
+      { expr: "reluGrad(0)", label: "reluGrad(0) at the kink" },
     ],
     compare: { kind: "allclose" },
-    hint: "The slope is 1 where ReLU passes its input through and 0 elsewhere, including at z = 0.",
+    hint: "The slope is 1 where ReLU passes its input through (z > 0) and 0 elsewhere, including at z = 0: test z > 0, not z >= 0.",
   },
   {
     id: "leaky-relu",
@@ -155,9 +162,10 @@ const questions: Question[] = [
       gradcheckProbe("leakyRelu(z, 0.1)", "leakyReluGrad(z, 0.1)", "leakyReluGrad(z, 0.1) matches a centred numeric gradient away from 0", NUMPY),
       ...elementwiseProbes("leakyReluGrad", value([-2, -0.5, 0.5, 2]), [uniform([3, 3], -10, 10), value([[0]])]),
       { expr: "elementwise(x, (z: number) => leakyReluGrad(z, 0.3))", inputs: { x: uniform([2, 5], -5, 5) }, hidden: true, label: "leakyReluGrad with alpha = 0.3" },
+      { expr: "leakyReluGrad(0, 0.1)", label: "leakyReluGrad(0, 0.1) at the kink" },
     ],
     compare: { kind: "allclose" },
-    hint: "The slope is 1 for z > 0 and alpha otherwise; use the alpha argument, not a constant.",
+    hint: "The slope is 1 for z > 0 and alpha otherwise (z = 0 included); use the alpha argument, not a constant.",
   },
   {
     id: "softmax",
@@ -202,9 +210,10 @@ const questions: Question[] = [
       { expr: "softmaxBackward([2.5], [1.7])", hidden: true, label: "a single score" },
       { expr: "softmaxBackward([1000, 1001, 999], [1, -2, 0.5])", hidden: true, label: "large scores" },
       { expr: "softmaxBackward([0.3, -1, 2], [1, 1, 1])", hidden: true, label: "the same upstream gradient everywhere" },
+      { expr: "softmaxBackward([1000, 1001, 1002], [0.5, -1, 2])", label: "softmaxBackward([1000, 1001, 1002], [0.5, -1, 2]) without NaN" },
     ],
     compare: { kind: "allclose", rtol: 1e-6, atol: 1e-10 },
-    hint: "∂L/∂x_j = s_j · (g_j - Σ_i g_i s_i) with s = softmax(x): compute s once and the dot product Σ_i g_i s_i once.",
+    hint: "∂L/∂x_j = s_j · (g_j - Σ_i g_i s_i) with s = softmax(x): compute s once with your stable softmax (not e^x directly, which is NaN for large scores) and the dot product Σ_i g_i s_i once.",
   },
   {
     id: "tanh-neuron",

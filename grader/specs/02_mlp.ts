@@ -126,9 +126,11 @@ const questions: Question[] = [
       { expr: "softmaxCrossEntropy(s, y).loss", inputs: { s: normal([8, 5], 3), y: labels(8, 5) }, hidden: true },
       { expr: "softmaxCrossEntropy(s, y).dscores", inputs: { s: normal([8, 5], 3), y: labels(8, 5) }, hidden: true },
       { expr: "softmaxCrossEntropy([[0, 0, 0]], [2])", hidden: true, label: "one example with equal scores" },
+      // The text warns of overflow: e^1000 is Infinity, and the loss and its gradient become NaN.
+      { expr: "softmaxCrossEntropy([[1000, 1001, 999], [-1000, 0, 1000]], [2, 1])", label: "loss and dscores for scores of ±1000 (no NaN, no Infinity)" },
     ],
     compare: { kind: "allclose", rtol: 1e-7, atol: 1e-12 },
-    hint: "Average over the batch, both the loss and the gradient (p - onehot(y)) / N. Subtract each row's maximum before exponentiating.",
+    hint: "Average over the batch, both the loss and the gradient (p - onehot(y)) / N. Subtract each row's maximum m before exponentiating, and take log p as S_y - m - log Σ_k e^(S_k - m), never the log of a probability that may be 0.",
   },
   {
     id: "mlp-loss",

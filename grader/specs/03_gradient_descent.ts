@@ -93,6 +93,40 @@ function hiddenRuleProbes(rule: RuleInfo, initialState: string, config: string, 
   ];
 }
 
+/**
+ * The notebook says a rule must not modify the arrays it is given. This probe calls the rule twice
+ * with the same arguments (copies of the test vectors) and returns, for each call, the arguments as
+ * they were before it and the step it returned; the grader checks that both calls agree exactly
+ * and match the master. A rule that writes into params, grads or the state changes the arguments
+ * of the second call; a rule that computes the wrong step fails against the master, as it does on
+ * the other probes, so this probe gives no points for leaving the inputs alone.
+ */
+function inputsUnchanged(rule: RuleInfo, state: string, config: string): Probe {
+  const fields = rule.fields.map((f) => `${f}: copy(r.state.${f})`).join(", ");
+  return {
+    expr: `(() => {
+      const copy = (v: unknown) => (v === undefined || typeof v === "number" ? v : Array.from(v as Float64Array));
+      const args = (p: Float64Array, g: Float64Array, s: OptState) => {
+        const fields: Record<string, unknown> = {};
+        for (const key of Object.keys(s).sort()) fields[key] = copy((s as Record<string, unknown>)[key]);
+        return { params: Array.from(p), grads: Array.from(g), state: fields };
+      };
+      const step = (r: StepResult) => ({ params: copy(r.params), ${fields} });
+      const p = Float64Array.from(w);
+      const g = Float64Array.from(dw);
+      const state: OptState = ${state};
+      const argsFirst = args(p, g, state);
+      const first = step(${rule.fn}(p, g, state, ${config}));
+      const argsSecond = args(p, g, state);
+      const second = step(${rule.fn}(p, g, state, ${config}));
+      return { first: { args: argsFirst, step: first }, second: { args: argsSecond, step: second } };
+    })()`,
+    inputs: testVectors,
+    label: `${rule.fn} twice with the same arguments: the same step, and params, grads and state left as they were (it must return new arrays)`,
+    compare: { kind: "agree", parts: ["first", "second"], master: { rtol: 1e-6, atol: 1e-12 } },
+  };
+}
+
 /** Per-example "pull" gradients for mini-batch probes: the mean of (theta - a_i) over the rows. */
 const PULL = `(th: Float64Array, rows: number[]) => th.map((t: number, j: number) => rows.reduce((s: number, i: number) => s + (t - A[i][j]), 0) / rows.length)`;
 
@@ -187,9 +221,10 @@ const questions: Question[] = [
       { expr: "gdStep(p, g, {}, { lr: 0.3 }).params", inputs: { p: vec(9, -5, 5), g: vec(9, -5, 5) }, hidden: true, seed: 301 },
       { expr: "gdStep(p, new Float64Array(p.length), {}, { lr: 10 }).params", inputs: { p: vec(3, -1, 1) }, hidden: true, seed: 302, label: "a zero gradient leaves the parameters unchanged" },
       wholePath("gdStep", "rosenbrock", "[-1.5, 2]", 15, "{ lr: 0.001 }", "15 steps on Rosenbrock"),
+      inputsUnchanged({ fn: "gdStep", fields: [] }, "{}", "{ lr: 1e-2 }"),
     ],
     compare: { kind: "relerr", max: 1e-6 },
-    hint: "Each new parameter is the old one minus lr times its gradient; return a new array and the state unchanged.",
+    hint: "Each new parameter is the old one minus lr times its gradient; return a new array and the state unchanged. Never write into params or grads.",
   },
   {
     id: "minibatch-gd",
@@ -218,9 +253,20 @@ const questions: Question[] = [
         // Raw values before and after; the grader checks they are equal (and the master's).
         compare: { kind: "agree", parts: ["before", "after"], master: { rtol: 0, atol: 0 } },
       },
+      {
+        // The public twin of the probe above: the notebook says "do not change theta0".
+        expr: `(() => {
+      const before = Array.from(theta0);
+      minibatchGD(theta0, ${5}, ${PULL}, { lr: 0.5, batchSize: 2, epochs: 2, seed: 3 });
+      return { before, after: Array.from(theta0) };
+    })()`,
+        inputs: { A: { kind: "uniform", shape: [5, 3], low: -3, high: 3, as: "nested" }, theta0: vec(3, -1, 1) },
+        label: "theta0 is left unchanged (minibatchGD must work on a copy)",
+        compare: { kind: "agree", parts: ["before", "after"], master: { rtol: 0, atol: 0 } },
+      },
     ],
     compare: { kind: "relerr", max: 1e-9 },
-    hint: "Create one Rng(opts.seed) before the epochs, draw rng.permutation(nExamples) once per epoch, cut it into consecutive batches, sort each batch, and count the examples seen so far.",
+    hint: "Create one Rng(opts.seed) before the epochs, draw rng.permutation(nExamples) once per epoch, cut it into consecutive batches, sort each batch, and count the examples seen so far. Step from a copy of theta0 (Float64Array.from), never write into theta0.",
   },
   {
     id: "momentum-step",
@@ -232,9 +278,10 @@ const questions: Question[] = [
       endPoint("momentumStep", "bowl", BOWL_START, 20, "{ lr: 0.6, momentum: 0.5 }", "20 steps on the bowl, lr 0.6, momentum 0.5, end at (0.007188, 0.002553)"),
       ...hiddenRuleProbes(MOMENTUM, "{ velocity: s1 }", "{ lr: 0.01 }", "{ lr: 0.1, momentum: 0.5 }"),
       wholePath("momentumStep", "beale", "[1, 1.5]", 12, "{ lr: 0.002 }", "12 steps on Beale"),
+      inputsUnchanged(MOMENTUM, "{ velocity: Float64Array.from(state1) }", "{ lr: 1e-3 }"),
     ],
     compare: { kind: "relerr", max: 1e-6 },
-    hint: "The velocity is γ·v + lr·g (γ = config.momentum, 0.9 by default, v zeros when missing); subtract the new velocity and return it in the state.",
+    hint: "The velocity is γ·v + lr·g (γ = config.momentum, 0.9 by default, v zeros when missing); subtract the new velocity and return it in the state. Write into new arrays, never into params, grads or state.velocity.",
   },
   {
     id: "nesterov-step",
@@ -246,9 +293,10 @@ const questions: Question[] = [
       endPoint("nesterovStep", "bowl", BOWL_START, 20, "{ lr: 0.1, momentum: 0.9 }", "20 steps on the bowl, lr 0.1, momentum 0.9"),
       ...hiddenRuleProbes(NESTEROV, "{ velocity: s1 }", "{ lr: 0.01 }", "{ lr: 0.1, momentum: 0.5 }"),
       wholePath("nesterovStep", "beale", "[1, 1.5]", 12, "{ lr: 0.002 }", "12 steps on Beale"),
+      inputsUnchanged(NESTEROV, "{ velocity: Float64Array.from(state1) }", "{ lr: 1e-3 }"),
     ],
     compare: { kind: "relerr", max: 1e-6 },
-    hint: "The parameters are the look-ahead point: compute the new velocity as for momentum, then move by γ·v_old - (1 + γ)·v_new.",
+    hint: "The parameters are the look-ahead point: compute the new velocity as for momentum, then move by γ·v_old - (1 + γ)·v_new. Write into new arrays, never into params, grads or state.velocity.",
   },
   {
     id: "adagrad-step",
@@ -261,6 +309,7 @@ const questions: Question[] = [
       oneStep(ADAGRAD, "{}", "{ lr: 0.1 }", SMALL_GRADIENTS, { seed: 107, label: EPS_PLACE }),
       ...hiddenRuleProbes(ADAGRAD, "{ cache: s1 }", "{ lr: 0.01 }", "{ lr: 0.5, eps: 1e-6 }"),
       oneStep(ADAGRAD, "{}", "{ lr: 0.1 }", { p: vec(4, -1, 1) }, { expr: report(ADAGRAD, "adagradStep(p, new Float64Array(4), {}, { lr: 0.1 })"), hidden: true, seed: 106, label: "a zero gradient on a zero cache" }),
+      inputsUnchanged(ADAGRAD, "{ cache: Float64Array.from(state1) }", "{ lr: 1e-2 }"),
     ],
     compare: { kind: "relerr", max: 1e-6 },
     hint: "Add g² to the cache (zeros when missing) first, then step by lr·g / sqrt(cache + eps), with eps inside the root (config.eps, else EPS = 1e-8).",
@@ -276,6 +325,7 @@ const questions: Question[] = [
       oneStep(RMSPROP, "{}", "{ lr: 0.1 }", SMALL_GRADIENTS, { seed: 107, label: EPS_PLACE }),
       ...hiddenRuleProbes(RMSPROP, "{ cache: s1 }", "{ lr: 0.01 }", "{ lr: 0.05, decay: 0.99 }"),
       wholePath("rmspropStep", "rosenbrock", "[-1.5, 2]", 12, "{ lr: 0.02 }", "12 steps on Rosenbrock"),
+      inputsUnchanged(RMSPROP, "{ cache: Float64Array.from(state1) }", "{ lr: 1e-2 }"),
     ],
     compare: { kind: "relerr", max: 1e-6 },
     hint: "The cache is a running average: decay·cache + (1 - decay)·g² (decay = config.decay, 0.9 by default); then step by lr·g / sqrt(cache + eps), eps inside the root.",
@@ -293,6 +343,7 @@ const questions: Question[] = [
       oneStep(ADAM, "{ m: s1, v: s2, t: 0 }", "{ lr: 0.1, eps: 1e-6 }", { p: vec(6, -1, 1), g: vec(6, -1, 1), s1: vec(6, -0.5, 0.5), s2: vec(6, 0, 1) }, { hidden: true, seed: 106, label: "explicit t = 0 and another eps" }),
       endPoint("adamStep", "bowl", BOWL_START, 20, "{ lr: 0.5 }", "20 steps on the bowl, lr 0.5", { hidden: true }),
       wholePath("adamStep", "rosenbrock", "[-1.5, 2]", 15, "{ lr: 0.1 }", "15 steps on Rosenbrock"),
+      inputsUnchanged(ADAM, "{ m: Float64Array.from(state1), v: Float64Array.from(state2), t: 5 }", "{ lr: 1e-2 }"),
     ],
     compare: { kind: "relerr", max: 1e-6 },
     hint: "Increment t first, update m and v, divide them by (1 - β1^t) and (1 - β2^t), then step by lr·m̂ / (sqrt(v̂) + eps): for Adam, eps goes outside the root (EPS = 1e-8).",

@@ -152,6 +152,9 @@ export const spec: NotebookSpec = {
         { expr: `pool2d(x, 3, "avg", 2, 1)`, inputs: { x: { kind: "normal", shape: [5, 5], as: "nested" } }, hidden: true },
         { expr: `pool2d(x, 2, "max", 1, 0)`, inputs: { x: { kind: "uniform", shape: [3, 3], low: -10, high: -1, as: "nested" } }, hidden: true },
         { expr: `pool2d(x, 1, "avg", 1, 0)`, inputs: { x: { kind: "normal", shape: [1, 1], as: "nested" } }, hidden: true },
+        // The text says padded positions are not part of the window. Stride 1 tiles the padded
+        // input exactly, so the probe does not depend on how a window that sticks out is treated.
+        { expr: `pool2d(x, 3, "avg", 1, 1)`, inputs: { x: { kind: "value", value: X3 } }, label: `pool2d(X3, 3, "avg", 1, 1): the average of the positions inside the input only` },
       ],
       compare: { kind: "allclose", rtol: 1e-9, atol: 1e-9 },
       hint: "Window (i, j) covers rows i*S-P .. i*S-P+k-1; skip positions outside the input (do not count them as 0), and use floor for the output size.",

@@ -48,9 +48,11 @@ export const spec: NotebookSpec = {
       probes: [
         { expr: modelSummary("buildMlp", 1), label: "buildMlp(1): parameters, layer output shapes and activations" },
         { expr: sameSeedWeights("buildMlp", 3), label: "buildMlp(3) twice gives the same initial weights", hidden: true, compare: SAME_WEIGHTS },
+        // The text asks for every kernel initialiser to take the seed; without it tfjs draws from Math.random.
+        { expr: sameSeedWeights("buildMlp", 1), label: "buildMlp(1) twice gives the same initial weights (every layer seeded)", compare: SAME_WEIGHTS },
       ],
       compare: { kind: "exact" },
-      hint: "Three dense layers: 100 and 100 units with tanh, then 10 with softmax; inputShape [784] on the first. Pass a seeded glorotUniform initializer as kernelInitializer.",
+      hint: "Three dense layers: 100 and 100 units with tanh, then 10 with softmax; inputShape [784] on the first. Pass a seeded glorotUniform initializer as kernelInitializer to every layer, with a seed derived from the argument.",
     },
     {
       id: "build-cnn",
@@ -60,9 +62,11 @@ export const spec: NotebookSpec = {
       probes: [
         { expr: modelSummary("buildCnn", 1), label: "buildCnn(1): parameters, layer output shapes and activations" },
         { expr: sameSeedWeights("buildCnn", 3), label: "buildCnn(3) twice gives the same initial weights", hidden: true, compare: SAME_WEIGHTS },
+        // The text asks for every kernel initialiser to take the seed; without it tfjs draws from Math.random.
+        { expr: sameSeedWeights("buildCnn", 1), label: "buildCnn(1) twice gives the same initial weights (every layer seeded)", compare: SAME_WEIGHTS },
       ],
       compare: { kind: "exact" },
-      hint: "conv2d 32 filters 3x3 relu (inputShape [28, 28, 1]), conv2d 64 filters 3x3 relu, maxPooling2d poolSize 2, flatten, dense 10 softmax.",
+      hint: "conv2d 32 filters 3x3 relu (inputShape [28, 28, 1]), conv2d 64 filters 3x3 relu, maxPooling2d poolSize 2, flatten, dense 10 softmax. Give every conv2d and dense layer kernelInitializer: tf.initializers.glorotUniform({ seed }) with a seed derived from the argument.",
     },
     {
       id: "accuracy",

@@ -32,6 +32,26 @@ class FakeHandler {
       writeStream("stderr", "1:7 - Type 'string' is not assignable to type 'number'.\n");
       return { status: "error", execution_count: 3 };
     }
+    if (req.code.startsWith("stub")) {
+      // what tslab prints for a released stub called from a cell: the notebook's frames, then Node's, nnkit's and tslab's
+      const tslab = path.join(path.sep, "kit", "node_modules", "tslab", "dist");
+      const nnkit = path.resolve(__dirname, "../../src");
+      writeStream(
+        "stderr",
+        [
+          "Error: sigmoid is not implemented yet",
+          `    at check (${path.join(nnkit, "check.ts")}:600:11)`,
+          "    at sigmoid (evalmachine.<anonymous>:6:11)",
+          "    at Array.map (<anonymous>)",
+          "    at evalmachine.<anonymous>:3:24",
+          "    at Script.runInThisContext (node:vm:135:14)",
+          `    at Object.execute (${path.join(tslab, "executor.js")}:160:38)`,
+          `    at async JupyterHandlerImpl.handleExecuteImpl (${path.join(tslab, "jupyter.js")}:250:18)`,
+          "",
+        ].join("\n"),
+      );
+      return { status: "error", execution_count: 4 };
+    }
     if (req.code.startsWith("throw")) {
       // tslab writes the error to the cell's stderr and answers status "error"
       writeStream("stderr", "\nError: boom in a cell\n    at evalmachine.<anonymous>:1:7\n");
@@ -89,6 +109,17 @@ describe("check(): the cells that raised in this kernel session", () => {
     expect(printed("sigmoid")).to.not.include("train-loop");
     await run("const y = 1;", undefined);
     expect(raisedCells().map((c) => c.id)).to.deep.equal([null]);
+  });
+
+  it("leaves the frames of tslab, Node and nnkit out of a cell's error, and keeps the notebook's own (17.3)", async () => {
+    out.length = 0;
+    await run("stub()", "sigmoid-check");
+    expect(out).to.deep.equal([
+      "stderr:Error: sigmoid is not implemented yet\n    at sigmoid (evalmachine.<anonymous>:6:11)\n    at Array.map (<anonymous>)\n    at evalmachine.<anonymous>:3:24\n",
+      "reply:error",
+    ]);
+    expect(raisedCells().find((c) => c.id === "sigmoid-check")?.error).to.equal("Error: sigmoid is not implemented yet");
+    await run("const done = 1;", "sigmoid-check");
   });
 
   it("names a type error by tslab's diagnostic", async () => {

@@ -157,13 +157,16 @@ describe("notebook 01_activations", function () {
       expect({ ...scores(result), relu: scores(master).relu }).to.deep.equal(scores(master));
     });
 
-    it("gives partial credit to a tanh that overflows for large inputs", async () => {
+    it("gives partial credit to a tanh that overflows for large inputs, and a public probe shows why (17.2)", async () => {
       const file = withSolution(MASTER, tmp, "tanh", "  return (Math.exp(z) - Math.exp(-z)) / (Math.exp(z) + Math.exp(-z));");
       const result = await gradeNotebook(spec, file);
       const tanh = question(result, "tanh");
       expect(tanh.status).to.equal("partial");
-      expect(tanh.probes.filter((p) => !p.hidden).every((p) => p.passed)).to.equal(true);
-      expect(tanh.probes.filter((p) => !p.passed).map((p) => p.hidden)).to.deep.equal([true]);
+      // the same large inputs, once hidden and once public: check() warns before the grader takes the points
+      expect(tanh.probes.filter((p) => !p.passed).map((p) => [p.hidden, p.label ?? ""])).to.deep.equal([
+        [true, ""],
+        [false, "tanh at ±40, ±711 and ±900 (no NaN)"],
+      ]);
       expect(tanh.score).to.be.above(0).and.below(tanh.points);
       expect(result.score).to.be.below(master.score);
     });

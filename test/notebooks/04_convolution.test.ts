@@ -84,7 +84,8 @@ describe("notebook 04_convolution", function () {
       expect(publicGot(result, "output-size")).to.deep.equal([5, 3, "throws", 55]);
       expect(publicGot(result, "corr2d")).to.deep.equal([[[19, 25], [37, 43]]]);
       expect(publicGot(result, "corr2d-multi")).to.deep.equal([[[56, 72], [104, 120]]]);
-      expect(publicGot(result, "pool2d")).to.deep.equal([[[4, 5], [7, 8]], [[2, 3], [5, 6]], [[5, 7], [13, 15]]]);
+      // the last: a 3x3 average with padding 1 averages only the positions inside the input (17.2)
+      expect(publicGot(result, "pool2d")).to.deep.equal([[[4, 5], [7, 8]], [[2, 3], [5, 6]], [[5, 7], [13, 15]], [[2, 2.5, 3], [3.5, 4, 4.5], [5, 5.5, 6]]]);
       expect(publicGot(result, "layer-shapes")).to.deep.equal([[[26, 26, 32], [24, 24, 64], [12, 12, 64], [9216], [10]], [[3, 3, 3], [27]]]);
       // A 2x2 pool with stride 2 on 5x5 keeps floor((5 - 2) / 2) + 1 = 2 rows and columns, as Keras and PyTorch.
       expect((publicGot(result, "maxpool-forward")[1] as { shape: number[] }).shape).to.deep.equal([1, 2, 2, 2]);

@@ -174,6 +174,9 @@ describe("the student kit, set up in a fresh folder", function () {
       const text = JSON.stringify(failing?.outputs ?? []);
       // tslab writes a failing cell's error to stderr; nbclient may also keep an error output
       expect(text, `${nb}: cell ${failed}`).to.match(/not implemented/);
+      // the error shows the notebook's own frames only, none of tslab's, Node's or the kit's nnkit (17.3)
+      const frames = streamText(failing!, "stderr").split("\n").filter((l) => /^\s*at /.test(l));
+      expect(frames.filter((l) => !/evalmachine|\(<anonymous>\)/.test(l)), `${nb}: frames of cell ${failed}`).to.deep.equal([]);
     }
   });
 
