@@ -4,7 +4,7 @@ import { gunzipSync } from "zlib";
 import { clearRecordedDisplays, recordedDisplays } from "../../../src/display";
 import { makeMoons } from "../../../src/datasets";
 import {
-  Figure, contourChart, decisionBoundary, figureBundle, heatmap, imageGrid, lineChart, scatterByClass, show, surface3d, trajectoryAnimation,
+  Figure, confusionMatrixChart, contourChart, contourLevels, decisionBoundary, isoLines, sampleGrid, figureBundle, heatmap, imageGrid, lineChart, scatterByClass, show, surface3d, trajectoryAnimation,
 } from "../../../src/plot";
 
 /** The figure embedded in a chart's text/html script (what classic Notebook draws): inline JSON or gzip+base64. */
@@ -147,18 +147,65 @@ describe("plot", () => {
     const pts = Array.from({ length: 11 }, (_, i) => [i / 10, 1 - i / 10]);
     const fig = trajectoryAnimation((a, b) => a * a + b * b, [{ name: "sgd", points: pts }, { name: "adam", points: pts.slice(0, 4) }], { steps: 10, display: false });
     expect(fig.frames).to.have.length(11);
+    // The surface comes first, as contour lines in scatter traces (a contour trace vanishes while plotly animates).
+    const lines = fig.data.filter((t) => t.name === "contours");
+    expect(lines.length).to.equal(24);
+    expect(fig.data.slice(0, lines.length)).to.deep.equal(lines);
+    expect(fig.data.some((t) => t.type === "contour" || t.type === "heatmap")).to.equal(false);
+    const n = lines.length;
     const last = fig.frames![10];
-    // Frames move one marker per path (traces 2 and 4) along the full paths (traces 1 and 3).
-    expect(last.traces).to.deep.equal([2, 4]);
-    expect(last.data.map((t) => [t.x, t.y])).to.deep.equal([[[1], [0]], [[0.3], [0.7]]]);
+    // Frames move one marker per path (traces n+1 and n+3) along the full paths (traces n and n+2), and carry nothing else.
+    expect(last.traces).to.deep.equal([n + 1, n + 3]);
+    expect(last.data).to.deep.equal([{ x: [1], y: [0] }, { x: [0.3], y: [0.7] }]);
     expect(fig.frames![5].data[0].x).to.deep.equal([0.5]);
-    expect((fig.data[1].x as number[]).length).to.equal(11);
-    expect((fig.data[3].x as number[]).length).to.equal(4);
-    const menus = fig.layout.updatemenus as { buttons: { label: string }[] }[];
+    expect((fig.data[n].x as number[]).length).to.equal(11);
+    expect((fig.data[n + 2].x as number[]).length).to.equal(4);
+    const menus = fig.layout.updatemenus as { buttons: { label: string; args: [unknown, { frame: { redraw: boolean } }] }[] }[];
     expect(menus[0].buttons.map((b) => b.label)).to.deep.equal(["▶ play", "❚❚ pause"]);
+    // No full redraw per frame: it is slow and makes the surface flicker.
+    expect(menus[0].buttons[0].args[1].frame.redraw).to.equal(false);
     const long = trajectoryAnimation((a, b) => a + b, [{ name: "p", points: Array.from({ length: 1000 }, () => [0, 0]) }], { maxFrames: 50, display: false });
     expect(long.frames!.length).to.be.at.most(51);
     expect(() => trajectoryAnimation((a) => a, [{ name: "bad", points: [[1, 2, 3]] }])).to.throw(/point 0 of "bad" has 3 coordinates/);
+  });
+
+  it("isoLines traces the circles of x^2 + y^2 as closed lines through the right points", () => {
+    const g = sampleGrid((a, b) => a * a + b * b, { xRange: [-2, 2], steps: 81 });
+    const [one, two] = isoLines(g, [1, 2.25]);
+    for (const [line, r] of [[one, 1], [two, 1.5]] as const) {
+      expect(line.x.includes(null), "one piece").to.equal(false);
+      const pts = line.x.map((x, i) => [x as number, line.y[i] as number]);
+      expect(pts.length).to.be.greaterThan(50);
+      expect(pts[0]).to.deep.equal(pts[pts.length - 1]);
+      for (const [x, y] of pts) expect(Math.hypot(x, y)).to.be.closeTo(r, 0.01);
+    }
+    // Simplified, the circle keeps its shape with fewer points.
+    const [coarse] = isoLines(g, [1], 1 / 200);
+    expect(coarse.x.length).to.be.lessThan(one.x.length / 2);
+    coarse.x.forEach((x, i) => expect(Math.hypot(x as number, coarse.y[i] as number)).to.be.closeTo(1, 0.01));
+    // A plane crosses each level once, as a straight segment: two points.
+    const plane = sampleGrid((a) => a, { xRange: [0, 1], steps: 11 });
+    const [mid] = isoLines(plane, [0.55], 1e-6);
+    expect(mid.x).to.deep.equal([0.55, 0.55]);
+    expect(contourLevels(plane, 4).map((v) => Number(v.toFixed(6)))).to.deep.equal([0.2, 0.4, 0.6, 0.8]);
+  });
+
+  it("confusionMatrixChart: class names on both axes with automatic margins, counts from light (0) to dark (max)", () => {
+    const cm = [[5, 1, 0], [0, 7, 2], [3, 0, 4]];
+    const fig = confusionMatrixChart(cm, { classNames: ["cat", "dog", "a very long class name"], display: false });
+    const t = fig.data[0];
+    expect(t).to.include({ type: "heatmap", zmin: 0, zmax: 7, texttemplate: "%{z}" });
+    expect(t.x).to.deep.equal(["cat", "dog", "a very long class name"]);
+    expect(t.y).to.deep.equal(t.x);
+    const lightness = (hex: string): number => [1, 3, 5].reduce((sum, i, k) => sum + [0.299, 0.587, 0.114][k] * parseInt(hex.slice(i, i + 2), 16), 0);
+    const scale = t.colorscale as [number, string][];
+    for (let i = 1; i < scale.length; i++) expect(lightness(scale[i][1]), `step ${i}`).to.be.lessThan(lightness(scale[i - 1][1]));
+    expect(lightness(scale[0][1])).to.be.greaterThan(245);
+    const layout = fig.layout as { xaxis: Record<string, unknown>; yaxis: Record<string, unknown> };
+    expect(layout.xaxis).to.include({ automargin: true, type: "category" });
+    expect(layout.yaxis).to.include({ automargin: true, autorange: "reversed" });
+    expect(() => confusionMatrixChart([[1, 2]])).to.throw(/square/);
+    expect(() => confusionMatrixChart([[1]], { classNames: ["a", "b"] })).to.throw(/2 class names for a 1x1/);
   });
 
   it("show rejects something that is not a figure", () => {
