@@ -8,5 +8,6 @@ export * from "./boundary";
 export * from "./contour";
 export * from "./confusion";
 export * from "./images";
+export * from "./pooling";
 export * from "./trajectory";
 export * from "./isolines";

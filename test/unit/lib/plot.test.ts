@@ -4,7 +4,7 @@ import { gunzipSync } from "zlib";
 import { clearRecordedDisplays, recordedDisplays } from "../../../src/display";
 import { makeMoons } from "../../../src/datasets";
 import {
-  Figure, confusionMatrixChart, contourChart, contourLevels, decisionBoundary, isoLines, sampleGrid, figureBundle, heatmap, imageGrid, lineChart, scatterByClass, show, surface3d, trajectoryAnimation,
+  Figure, classColor, confusionMatrixChart, lightClassColor, poolingFigure, poolingLayout, contourChart, contourLevels, decisionBoundary, isoLines, sampleGrid, figureBundle, heatmap, imageGrid, lineChart, scatterByClass, show, surface3d, trajectoryAnimation,
 } from "../../../src/plot";
 
 /** The figure embedded in a chart's text/html script (what classic Notebook draws): inline JSON or gzip+base64. */
@@ -206,6 +206,36 @@ describe("plot", () => {
     expect(layout.yaxis).to.include({ automargin: true, autorange: "reversed" });
     expect(() => confusionMatrixChart([[1, 2]])).to.throw(/square/);
     expect(() => confusionMatrixChart([[1]], { classNames: ["a", "b"] })).to.throw(/2 class names for a 1x1/);
+  });
+
+  it("poolingFigure: each window in its colour, the max in strong colour, the output in its window's colour", () => {
+    const x = [[1, 3, 2, 4], [5, 6, 1, 2], [7, 2, 9, 0], [3, 4, 1, 8]];
+    const layout = poolingLayout(x, 2, "max");
+    expect(layout.output).to.deep.equal([[6, 4], [7, 9]]);
+    expect(layout.window).to.deep.equal([[0, 0, 1, 1], [0, 0, 1, 1], [2, 2, 3, 3], [2, 2, 3, 3]]);
+    expect(layout.winners).to.deep.equal([[1, 1], [0, 3], [2, 0], [2, 2]]);
+    expect(poolingLayout(x, 2, "avg").output).to.deep.equal([[3.75, 2.25], [4, 4.5]]);
+    // A 5x5 input: the last row and column fit no whole window and are dropped (floor, as Keras and PyTorch).
+    const five = poolingLayout(Array.from({ length: 5 }, (_, r) => [0, 1, 2, 3, 4].map((c) => r * 5 + c)), 2, "max");
+    expect(five.output).to.deep.equal([[6, 8], [16, 18]]);
+    expect(five.window[4]).to.deep.equal([-1, -1, -1, -1, -1]);
+    expect(five.window.map((r) => r[4])).to.deep.equal([-1, -1, -1, -1, -1]);
+
+    const fig = poolingFigure(x, { size: 2, display: false });
+    const [input, output] = fig.data as { z: number[][]; text: string[][]; xaxis: string; colorscale: [number, string][] }[];
+    // Codes: 2w is window w pale, 2w + 1 the same window strong.
+    expect(input.z).to.deep.equal([[0, 0, 2, 3], [0, 1, 2, 2], [5, 4, 7, 6], [4, 4, 6, 6]]);
+    expect(output.z).to.deep.equal([[1, 3], [5, 7]]);
+    expect(output.text).to.deep.equal([["6", "4"], ["7", "9"]]);
+    expect([input.xaxis, output.xaxis]).to.deep.equal(["x", "x2"]);
+    // The colour scale has two stops (one band) per code, in code order.
+    const colorOf = (code: number): string => input.colorscale[2 * code][1];
+    expect(colorOf(1)).to.equal(classColor(0));
+    expect(colorOf(7)).to.equal(classColor(3));
+    expect(colorOf(0)).to.equal(lightClassColor(0, 0.6));
+    expect((fig.layout.shapes as { line: { color: string } }[]).map((s) => s.line.color)).to.deep.equal([0, 1, 2, 3].map(classColor));
+    expect(() => poolingFigure([[1, 2], [3]], { display: false })).to.throw(/rectangular/);
+    expect(() => poolingFigure([[1, 2], [3, 4]], { size: 3, display: false })).to.throw(/from 1 to 2, got 3/);
   });
 
   it("show rejects something that is not a figure", () => {
