@@ -72,6 +72,36 @@ describe("charts in a browser (headless chromium, offline)", function () {
     await page.close();
   });
 
+  it("keeps the race's contour lines on screen on every animation frame while it plays", async () => {
+    const page = await ChartPage.open(browser, "inline");
+    const r = await page.show(figureBundle(charts.trajectory)["text/html"]);
+    expect(r.drawn, r.text).to.equal(true);
+    const lines = charts.trajectory.data.filter((t) => t.name === "contours").length;
+    const counts = await page.raw.evaluate(() => {
+      const drawn = (): number => Array.from(document.querySelectorAll(".nnkit-plot .scatterlayer .js-line")).filter((l) => (l.getAttribute("d") ?? "").length > 0).length;
+      const seen = [drawn()];
+      (document.querySelector(".nnkit-plot .updatemenu-button") as SVGElement).dispatchEvent(new MouseEvent("click", { bubbles: true }));
+      return new Promise<number[]>((resolve) => {
+        const tick = (): void => {
+          seen.push(drawn());
+          if (seen.length < 90) requestAnimationFrame(tick);
+          else resolve(seen);
+        };
+        requestAnimationFrame(tick);
+      });
+    });
+    const heads = await page.inspect(() => {
+      const el = document.querySelector(".nnkit-plot") as HTMLElement & { _fullData: { x: number[]; name: string; showlegend: boolean }[] };
+      return el._fullData.filter((t) => t.showlegend === false && t.name !== "contours").map((t) => t.x[0]);
+    });
+    await page.close();
+    // Every contour line and both paths have a drawn path on every frame, and the markers moved.
+    expect(counts[0]).to.be.at.least(lines);
+    expect(Math.min(...counts)).to.equal(counts[0]);
+    expect(heads).to.have.length(2);
+    expect(heads[0], "gradient descent's marker left the start").to.not.equal(-1.5);
+  });
+
   it("loads plotly.js once from the local nbextension when the page has none (Jupyter front end)", async () => {
     const page = await ChartPage.open(browser, "nbextension");
     const r = await page.show(figureBundle(charts.scatter)["text/html"]);

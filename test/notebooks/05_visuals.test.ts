@@ -7,7 +7,7 @@ import { expect } from "chai";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { COUNT_COLORSCALE } from "../../src/plot";
+import { COUNT_COLORSCALE, unpackFigure } from "../../src/plot";
 import { FASHION_CLASSES } from "../../src/fashion-mnist";
 import { cellById, executeNotebook, ExecutedNotebook, stderrOf, streamText } from "../support/kernel";
 import { masterPath, ROOT } from "../support/masters";
@@ -58,7 +58,7 @@ describe("notebook 05: the confusion matrix and the bonus cell's printout (tiny 
   it("draws the confusion matrix with every class name and a scale on which more images are darker", () => {
     const [first] = plotOutputs(cellById(nb, "confusion-plot").outputs);
     const raw = first.data?.["application/vnd.plotly.v1+json"];
-    const fig = (typeof raw === "string" ? JSON.parse(raw) : raw) as { data: Record<string, unknown>[]; layout: Record<string, Record<string, unknown>> };
+    const fig = unpackFigure<{ data: Record<string, unknown>[]; layout: Record<string, Record<string, unknown>> }>(typeof raw === "string" ? JSON.parse(raw) : raw);
     const trace = fig.data[0];
     expect(trace.type).to.equal("heatmap");
     expect(trace.x).to.deep.equal([...FASHION_CLASSES]);

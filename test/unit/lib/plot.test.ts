@@ -4,7 +4,7 @@ import { gunzipSync } from "zlib";
 import { clearRecordedDisplays, recordedDisplays } from "../../../src/display";
 import { makeMoons } from "../../../src/datasets";
 import {
-  Figure, classColor, confusionMatrixChart, lightClassColor, poolingFigure, poolingLayout, contourChart, contourLevels, decisionBoundary, isoLines, sampleGrid, figureBundle, heatmap, imageGrid, lineChart, scatterByClass, show, surface3d, trajectoryAnimation,
+  Figure, unpackFigure, classColor, confusionMatrixChart, lightClassColor, poolingFigure, poolingLayout, contourChart, contourLevels, decisionBoundary, isoLines, sampleGrid, figureBundle, heatmap, imageGrid, lineChart, scatterByClass, show, surface3d, trajectoryAnimation,
 } from "../../../src/plot";
 
 /** The figure embedded in a chart's text/html script (what classic Notebook draws): inline JSON or gzip+base64. */
@@ -55,13 +55,35 @@ describe("plot", () => {
   });
 
   it("embeds a large figure gzipped in the HTML, identical to the plotly JSON part", () => {
-    const z = Array.from({ length: 150 }, (_, j) => Array.from({ length: 150 }, (_, i) => (i > j ? 1 : 0)));
+    const z = Array.from({ length: 250 }, (_, j) => Array.from({ length: 250 }, (_, i) => (i > j ? 1 : 0)));
     const bundle = figureBundle({ data: [{ type: "contour", z }], layout: {} });
     const json = bundle["application/vnd.plotly.v1+json"];
     expect(json.length).to.be.above(40000);
     expect(bundle["text/html"]).to.contain("gunzipJson(");
     expect(bundle["text/html"].length).to.be.below(json.length / 10);
     expect(figureInHtml(bundle["text/html"])).to.deep.equal(JSON.parse(json));
+  });
+
+  it("packs long numeric arrays as plotly typed arrays, so a saved notebook stays small, and unpacks them exactly", () => {
+    const grid = Array.from({ length: 300 }, (_, j) => Array.from({ length: 300 }, (_, i) => (i * i + j * j < 20000 ? 1 : 0)));
+    const floats = Array.from({ length: 300 }, (_, i) => Math.sin(i / 10));
+    const gaps = [...Array.from({ length: 200 }, (_, i) => i / 4), null, NaN, ...Array.from({ length: 100 }, () => 2)];
+    const fig: Figure = { data: [{ type: "contour", z: grid, x: floats, y: [1, 2, 3] }, { type: "scatter", x: gaps, y: new Float64Array(302).fill(1.5) }], layout: {} };
+    const saved = JSON.parse(figureBundle(fig)["application/vnd.plotly.v1+json"]) as Figure;
+    const [c, s] = saved.data as Record<string, unknown>[];
+    expect(c.z).to.include({ dtype: "i1", shape: "300,300" });
+    expect(c.x).to.have.property("dtype", "f4");
+    expect(c.y, "short lists stay lists").to.deep.equal([1, 2, 3]);
+    expect(s.x).to.have.property("dtype", "f4");
+    const back = unpackFigure(saved);
+    expect(back.data[0].z).to.deep.equal(grid);
+    (back.data[0].x as number[]).forEach((v, i) => expect(v).to.be.closeTo(floats[i], 1e-6));
+    expect((back.data[1].x as (number | null)[]).slice(199, 203)).to.deep.equal([49.75, null, null, 2]);
+    expect(back.data[1].y).to.deep.equal(new Array(302).fill(1.5));
+    // Jupyter writes outputs indented by one space per level: the packed grid is one line, not 90,000.
+    const onDisk = JSON.stringify(saved, null, 1).length;
+    expect(onDisk).to.be.below(150_000);
+    expect(JSON.stringify(unpackFigure(saved), null, 1).length, "the same figure as lists").to.be.above(700_000);
   });
 
   it("display: false builds the figure without showing it", () => {
@@ -136,9 +158,14 @@ describe("plot", () => {
     const z = fig.data[0].z as (number | null)[][];
     const annotations = fig.layout.annotations as { text: string }[];
     expect(annotations.map((a) => a.text)).to.deep.equal(["a", "b", "c"]);
-    const values = new Set(z.flat().filter((v) => v !== null));
-    expect([...values].sort()).to.deep.equal([0.1, 0.2, 0.3]);
-    expect(z.flat().filter((v) => v === 0.3)).to.have.length(16);
+    // Pixels in [0, 1] become bytes 0..254; 255 marks the gaps between tiles (drawn white).
+    const values = new Set(z.flat().filter((v) => v !== 255));
+    expect([...values].sort()).to.deep.equal([25, 51, 76]);
+    expect(z.flat().filter((v) => v === 76)).to.have.length(16);
+    expect(fig.data[0]).to.include({ zmin: 0, zmax: 255 });
+    expect(z.flat().some((v) => v === 255)).to.equal(true);
+    const raw = imageGrid([[[-2, 3], [0, 1]]], { display: false });
+    expect((raw.data[0].z as (number | null)[][]).flat(), "values outside [0, 1] are drawn as they are").to.include.members([-2, 3, 0, 1, null]);
     expect(() => imageGrid([new Array<number>(10).fill(0)])).to.throw(/10 pixels, which is not 3x3/);
     expect(() => imageGrid([img(0)], { titles: ["a", "b"] })).to.throw(/2 titles for 1 images/);
   });
