@@ -139,6 +139,28 @@ describe("the notebooks in a real browser (Jupyter Notebook 6 + chromium)", func
         expect(scrolled).to.deep.equal([]);
       });
 
+      if (stem === "01_activations") {
+        it("renders the summary table left-aligned, with every formula typeset", async function () {
+          const table = await page.evaluate(() => {
+            const tables = Array.from(document.querySelectorAll("#notebook .text_cell_render table"));
+            const summary = tables[tables.length - 1];
+            if (!summary) return null;
+            const cells = Array.from(summary.querySelectorAll("td, th"));
+            return {
+              rows: summary.querySelectorAll("tbody tr").length,
+              aligned: cells.map((c) => getComputedStyle(c).textAlign),
+              // MathJax marks what it cannot typeset (e.g. \mathbb in its fast preview) with an "undefined" class.
+              untypeset: summary.querySelectorAll(".undefined, .MathJax_Error, merror").length,
+              text: summary.textContent ?? "",
+            };
+          });
+          expect(table, "no table in 01").to.not.equal(null);
+          expect(table!.rows).to.equal(5);
+          expect([...new Set(table!.aligned)]).to.deep.equal(["left"]);
+          expect(table!.untypeset, table!.text).to.equal(0);
+        });
+      }
+
       const shot = isMaster ? FIGURE_SHOTS[stem] : undefined;
       if (shot) {
         it(`draws ${shot.what} (screenshot ${shot.file})${stem.startsWith("03") ? ", keeping every contour line while it plays" : ""}`, async function () {

@@ -124,6 +124,14 @@ describe("plot", () => {
     expect(z[0][gx.length - 1]).to.equal(1);
     const crosses = fig.data.find((t) => String(t.name).startsWith("misclassified"));
     expect(crosses?.x).to.deep.equal([0.5]);
+    // A wide range: the default step grows to keep at most 200 points per side; an explicit step is kept.
+    const wide = decisionBoundary((pts) => pts.map((p) => (p[0] > 0 ? 1 : 0)), [[-4, -3], [4, 3]], [0, 1], { display: false });
+    const wx = wide.data[0].x as number[];
+    expect(wx.length).to.equal(200);
+    expect(wx[1] - wx[0]).to.be.closeTo(10 / 199, 1e-9);
+    expect((wide.data[0].y as number[]).length).to.be.at.most(200);
+    const fine = decisionBoundary((pts) => pts.map((p) => (p[0] > 0 ? 1 : 0)), [[-4, -3], [4, 3]], [0, 1], { display: false, step: 0.02 });
+    expect((fine.data[0].x as number[]).length).to.equal(501);
   });
 
   it("decisionBoundary accepts per-class scores and tfjs models", async () => {
