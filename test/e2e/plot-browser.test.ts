@@ -19,7 +19,7 @@ describe("charts in a browser (headless chromium, offline)", function () {
   });
 
   it("draws every chart kind from its text/html output when plotly.js is in the page (HTML export)", async () => {
-    expect(Object.keys(charts)).to.deep.equal(["line", "scatter", "boundary", "contour", "heatmap", "confusion", "surface", "images", "trajectory"]);
+    expect(Object.keys(charts)).to.deep.equal(["line", "scatter", "boundary", "contour", "heatmap", "confusion", "pooling", "surface", "images", "trajectory"]);
     const page = await ChartPage.open(browser, "inline");
     for (const [kind, fig] of Object.entries(charts)) {
       const r = await page.show(figureBundle(fig)["text/html"]);
@@ -78,7 +78,9 @@ describe("charts in a browser (headless chromium, offline)", function () {
     expect(r.drawn, r.text).to.equal(true);
     const lines = charts.trajectory.data.filter((t) => t.name === "contours").length;
     const counts = await page.raw.evaluate(() => {
-      const drawn = (): number => Array.from(document.querySelectorAll(".nnkit-plot .scatterlayer .js-line")).filter((l) => (l.getAttribute("d") ?? "").length > 0).length;
+      // Lines with a drawn path, whichever way the surface is drawn (scatter lines or a contour trace's paths).
+      const drawn = (): number => Array.from(document.querySelectorAll(".nnkit-plot .scatterlayer .js-line, .nnkit-plot .contourlayer path"))
+        .filter((l) => (l.getAttribute("d") ?? "").length > 0).length;
       const seen = [drawn()];
       (document.querySelector(".nnkit-plot .updatemenu-button") as SVGElement).dispatchEvent(new MouseEvent("click", { bubbles: true }));
       return new Promise<number[]>((resolve) => {
@@ -96,6 +98,7 @@ describe("charts in a browser (headless chromium, offline)", function () {
     });
     await page.close();
     // Every contour line and both paths have a drawn path on every frame, and the markers moved.
+    expect(lines, "contour lines in the figure").to.be.greaterThan(10);
     expect(counts[0]).to.be.at.least(lines);
     expect(Math.min(...counts)).to.equal(counts[0]);
     expect(heads).to.have.length(2);

@@ -3,7 +3,7 @@ import { makeMoons } from "../../../src/datasets";
 import { linspace } from "../../../src/arrays";
 import { FASHION_CLASSES, fashionImage, loadFashionMnist } from "../../../src/fashion-mnist";
 import {
-  Figure, confusionMatrixChart, contourChart, decisionBoundary, heatmap, imageGrid, lineChart, scatterByClass, surface3d, trajectoryAnimation,
+  Figure, confusionMatrixChart, contourChart, poolingFigure, decisionBoundary, heatmap, imageGrid, lineChart, scatterByClass, surface3d, trajectoryAnimation,
 } from "../../../src/plot";
 
 const rosenbrock = (x: number, y: number): number => (1 - x) ** 2 + 100 * (y - x * x) ** 2;
@@ -51,7 +51,7 @@ export const FASHION_CONFUSION: number[][] = [
   [0, 0, 0, 0, 0, 8, 1, 40, 0, 951],
 ];
 
-/** Figures by kind: line, scatter, boundary, contour, heatmap, confusion, surface, images, trajectory. */
+/** Figures by kind: line, scatter, boundary, contour, heatmap, confusion, pooling, surface, images, trajectory. */
 export function sampleCharts(): Record<string, Figure> {
   const off = { display: false };
   const xs = linspace(-5, 5, 201);
@@ -77,6 +77,7 @@ export function sampleCharts(): Record<string, Figure> {
     contour: contourChart(rosenbrock, { ...off, xRange: [-2, 2], yRange: [-1, 3], logScale: true, title: "Rosenbrock (log scale)" }),
     heatmap: heatmap(confusion, { ...off, x: ["cat", "dog", "bird"], y: ["cat", "dog", "bird"], showValues: true, title: "Confusion matrix", xLabel: "predicted", yLabel: "true", colorscale: "Blues", reverseScale: true }),
     confusion: confusionMatrixChart(FASHION_CONFUSION, { ...off, classNames: FASHION_CLASSES, title: "CNN confusion matrix (10,000 test images)" }),
+    pooling: poolingFigure([[1, 3, 2, 4], [5, 6, 1, 2], [7, 2, 9, 0], [3, 4, 1, 8]], { ...off, size: 2, title: "max pooling, 2x2 windows, stride 2" }),
     surface: surface3d((x, y) => x * x - y * y, { ...off, xRange: [-1, 1], title: "Saddle x² - y²" }),
     images: imageGrid(picks.map((i) => fashionImage(fashion, i)), { ...off, titles, columns: 10, title: "Fashion-MNIST, one column per class" }),
     trajectory: trajectoryAnimation(
