@@ -109,6 +109,8 @@ export function trajectoryAnimation(source: Surface2D | GridData, paths: Traject
   const xr = opts.xRange ?? [g.x[0], g.x[g.x.length - 1]];
   const yr = opts.yRange ?? [g.y[0], g.y[g.y.length - 1]];
   const layout = baseLayout(opts, {
+    // Left-aligned title: centred, a long one runs under plotly's toolbar.
+    title: opts.title ? { text: opts.title, x: 0, xref: "paper", xanchor: "left" } : undefined,
     height: opts.height ?? 520,
     xaxis: { range: xr, title: { text: "x" } },
     yaxis: { range: yr, title: { text: "y" } },
@@ -130,8 +132,9 @@ export function trajectoryAnimation(source: Surface2D | GridData, paths: Traject
     ],
     sliders: [
       {
-        x: 0.25,
-        len: 0.75,
+        // Right of the two buttons, so that its "step" label is never under them.
+        x: 0.34,
+        len: 0.66,
         y: -0.1,
         yanchor: "top",
         currentvalue: { prefix: "step " },

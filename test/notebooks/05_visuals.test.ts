@@ -14,7 +14,7 @@ import { masterPath, ROOT } from "../support/masters";
 import { plotOutputs } from "../support/notebook-results";
 
 /** The cells of 05 that the confusion matrix and the bonus cell depend on, in order. */
-const CELLS = ["setup", "recipe", "load-data", "accuracy-impl", "cnn-impl", "cnn-train", "confusion-plot", "bonus-save-helper", "bonus-train"];
+const CELLS = ["setup", "recipe", "load-data", "class-grid", "accuracy-impl", "cnn-impl", "cnn-train", "confusion-plot", "filters-plot", "bonus-save-helper", "bonus-train"];
 
 interface NbCell { id: string; cell_type: string; source: string | string[] }
 
@@ -69,6 +69,15 @@ describe("notebook 05: the confusion matrix and the bonus cell's printout (tiny 
     expect(z.flat().reduce((a, b) => a + b, 0), "every test image is counted once").to.equal(10000);
     expect(fig.layout.xaxis.automargin).to.equal(true);
     expect(fig.layout.yaxis.automargin).to.equal(true);
+  });
+
+  it("keeps its pictures small on disk: every chart of 05 plus two training displays under 1 MB", () => {
+    // Written as Jupyter writes it (JSON indented by one space); the images are saved as bytes.
+    const bytes = Buffer.byteLength(`${JSON.stringify(nb, null, 1)}\n`, "utf8");
+    const charts = CELLS.reduce((n, id) => n + plotOutputs(cellById(nb, id).outputs).length, 0);
+    console.log(`      05's charts (${charts}) and training displays: ${(bytes / 1e6).toFixed(2)} MB`);
+    expect(charts).to.equal(1 + 4 + 3);
+    expect(bytes).to.be.below(1e6);
   });
 
   it("prints the bonus model's validation and test accuracy", () => {
