@@ -128,5 +128,6 @@ export function poolingFigure(x: number[][], opts: PoolingFigureOptions = {}): F
     margin: { l: 10, r: 10, t: opts.title ? 60 : 30, b: 10 },
     plot_bgcolor: "white",
   });
-  return finishChart({ data: [cells(inputCodes, x, ""), cells(outputCodes, output, "2")], layout }, opts);
+  // A still picture: no zoom toolbar over its title.
+  return finishChart({ data: [cells(inputCodes, x, ""), cells(outputCodes, output, "2")], layout, config: { displayModeBar: false } }, opts);
 }
