@@ -16,7 +16,10 @@ export type Classifier =
 
 /** Options of `decisionBoundary`. */
 export interface BoundaryOptions extends ChartOptions {
-  /** Grid spacing (default 0.02, as in the course). */
+  /**
+   * Grid spacing (default 0.02, as in the course, or coarser where the range would need more than
+   * 200 points per side: a saved notebook stays small, and the picture looks the same).
+   */
   step?: number;
   /** How far the grid extends beyond the data on each side (default 1). */
   margin?: number;
@@ -28,6 +31,8 @@ export interface BoundaryOptions extends ChartOptions {
 
 /** The most points the grid may have; beyond it the step grows, so huge ranges stay drawable. */
 const MAX_GRID_POINTS = 250_000;
+/** With the default step, the most grid points per side. */
+export const DEFAULT_GRID_SIDE = 200;
 
 /** argmax of each row, or a threshold at 0.5 for a single probability, or the labels as given. */
 function toLabels(out: ArrayLike<number> | number[][], n: number, name: string): Int32Array {
@@ -62,7 +67,8 @@ export function classify(model: Classifier, points: number[][]): Int32Array {
 
 /**
  * Colours the plane by the class the model predicts at each point of a grid
- * (spacing 0.02 over the data's range +-1), as a filled contour, with the data
+ * (spacing 0.02 over the data's range +-1, at most 200 points per side unless you
+ * pass `step`), as a filled contour, with the data
  * on top and the misclassified points crossed out. Works with a tfjs model or
  * a function: `decisionBoundary(model, ds)` or `decisionBoundary(predict, x, y)`.
  */
@@ -77,6 +83,7 @@ export function decisionBoundary(model: Classifier, data: Dataset | number[][], 
   const ys = x.map((p) => p[1]);
   const [x0, x1] = [Math.min(...xs) - margin, Math.max(...xs) + margin];
   const [y0, y1] = [Math.min(...ys) - margin, Math.max(...ys) + margin];
+  if (opts.step === undefined) step = Math.max(step, (x1 - x0) / (DEFAULT_GRID_SIDE - 1), (y1 - y0) / (DEFAULT_GRID_SIDE - 1));
   while (((x1 - x0) / step + 1) * ((y1 - y0) / step + 1) > MAX_GRID_POINTS) step *= 2;
   const gx: number[] = [];
   const gy: number[] = [];
@@ -87,7 +94,10 @@ export function decisionBoundary(model: Classifier, data: Dataset | number[][], 
   const grid = classify(model, points);
   const z: number[][] = gy.map((_, j) => Array.from(grid.subarray(j * gx.length, (j + 1) * gx.length)));
 
-  const classes = Math.max(2, ...Array.from(y, (v) => v + 1), ...Array.from(grid, (v) => v + 1));
+  // A loop, not Math.max(...grid): a spread of a 250,000-point grid overflows the call stack.
+  let classes = 2;
+  for (let i = 0; i < y.length; i++) classes = Math.max(classes, y[i] + 1);
+  for (let i = 0; i < grid.length; i++) classes = Math.max(classes, grid[i] + 1);
   // A stepped colour scale: class k fills the band [k - 0.5, k + 0.5].
   const colorscale: [number, string][] = [];
   for (let k = 0; k < classes; k++) {

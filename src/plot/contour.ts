@@ -63,8 +63,9 @@ export interface HeatmapOptions extends ChartOptions {
 export function heatmap(z: number[][], opts: HeatmapOptions = {}): Figure {
   if (z.length === 0 || z.some((row) => row.length !== z[0].length)) throw new Error("heatmap: z must be a non-empty rectangular matrix (rows of equal length)");
   const layout = baseLayout(opts, {
-    xaxis: { title: { text: opts.xLabel ?? "" }, type: opts.x && typeof opts.x[0] === "string" ? "category" : undefined },
-    yaxis: { title: { text: opts.yLabel ?? "" }, autorange: opts.matrixOrder === false ? true : "reversed" },
+    // automargin: long tick labels (class names) widen the margins instead of being cut off.
+    xaxis: { title: { text: opts.xLabel ?? "" }, type: opts.x && typeof opts.x[0] === "string" ? "category" : undefined, automargin: true },
+    yaxis: { title: { text: opts.yLabel ?? "" }, autorange: opts.matrixOrder === false ? true : "reversed", automargin: true },
   });
   const trace = {
     type: "heatmap",

@@ -49,12 +49,101 @@ let chartCounter = 0;
 /** Significant digits kept for non-integers: plenty for the eye, and keeps saved notebooks small. */
 const DIGITS = 4;
 
-/** Converts typed arrays to arrays, rounds floats and turns NaN/Infinity into null (a gap in plotly). */
+/**
+ * Numeric arrays with at least this many values are stored as base64 typed arrays (plotly's
+ * `{ dtype, bdata, shape }`, read by plotly.js 2.28 and later). Jupyter writes a notebook as JSON
+ * indented one space per level, one array element per line: a 300x300 decision-boundary grid as
+ * plain lists weighed about a megabyte on disk, and as bytes it is under 100 kB.
+ */
+export const PACK_AT_LEAST = 256;
+
+/** A plotly typed array: base64 bytes of `dtype`, and "rows,cols" for a matrix. */
+export interface PackedArray {
+  dtype: "i1" | "u1" | "i2" | "i4" | "f4";
+  bdata: string;
+  shape?: string;
+}
+
+/** The smallest dtype that holds every value exactly (floats, and gaps as NaN: float32, plenty for a picture). */
+function dtypeFor(values: ArrayLike<number | null>): PackedArray["dtype"] {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (v === null || !Number.isInteger(v)) return "f4";
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  if (lo >= -128 && hi <= 127) return "i1";
+  if (lo >= 0 && hi <= 255) return "u1";
+  if (lo >= -32768 && hi <= 32767) return "i2";
+  if (lo >= -2147483648 && hi <= 2147483647) return "i4";
+  return "f4";
+}
+
+const TYPED = { i1: Int8Array, u1: Uint8Array, i2: Int16Array, i4: Int32Array, f4: Float32Array } as const;
+
+/** Packs numbers (flattened row by row when `shape` is given) into a plotly typed array; a null becomes NaN, which plotly draws as a gap. */
+function pack(values: ArrayLike<number | null>, shape?: [number, number]): PackedArray {
+  const dtype = dtypeFor(values);
+  const typed = TYPED[dtype].from(Array.from(values, (v) => (v === null ? NaN : v)));
+  const bdata = Buffer.from(typed.buffer, typed.byteOffset, typed.byteLength).toString("base64");
+  return shape ? { dtype, bdata, shape: `${shape[0]},${shape[1]}` } : { dtype, bdata };
+}
+
+/** Numbers and gaps only (a gap is null, NaN or an infinity), with at least one number. */
+const finiteNumbers = (a: ArrayLike<unknown>): boolean => {
+  let numbers = 0;
+  for (let i = 0; i < a.length; i++) {
+    const v = a[i];
+    if (typeof v === "number") numbers++;
+    else if (v !== null) return false;
+  }
+  return numbers > 0;
+};
+
+/** Gaps (NaN, infinities) as null, numbers as they are. */
+const gapsAsNull = (v: number | null): number | null => (v === null || !Number.isFinite(v) ? null : v);
+
+/** Packs a long list of finite numbers, or a rectangular matrix of them; anything else is left alone (undefined). */
+function packIfLarge(value: unknown): PackedArray | undefined {
+  if (ArrayBuffer.isView(value) && !(value instanceof DataView)) {
+    const a = value as unknown as ArrayLike<number>;
+    return a.length >= PACK_AT_LEAST ? pack(Array.from(a, gapsAsNull)) : undefined;
+  }
+  if (!Array.isArray(value) || value.length === 0) return undefined;
+  if (!value.some((v) => Array.isArray(v) || (ArrayBuffer.isView(v) && !(v instanceof DataView)))) {
+    return value.length >= PACK_AT_LEAST && finiteNumbers(value) ? pack((value as (number | null)[]).map(gapsAsNull)) : undefined;
+  }
+  const rows = value as unknown[];
+  const first = rows[0];
+  const width = Array.isArray(first) || (ArrayBuffer.isView(first) && !(first instanceof DataView)) ? (first as ArrayLike<unknown>).length : -1;
+  if (width <= 0 || rows.length * width < PACK_AT_LEAST) return undefined;
+  let numbers = 0;
+  for (const r of rows) {
+    if (!(Array.isArray(r) || (ArrayBuffer.isView(r) && !(r instanceof DataView))) || (r as ArrayLike<unknown>).length !== width) return undefined;
+    for (const v of Array.from(r as ArrayLike<unknown>)) {
+      if (typeof v === "number") numbers++;
+      else if (v !== null) return undefined;
+    }
+  }
+  if (numbers === 0) return undefined;
+  const flat: (number | null)[] = [];
+  for (const r of rows) for (const v of Array.from(r as ArrayLike<number | null>)) flat.push(gapsAsNull(v));
+  return pack(flat, [rows.length, width]);
+}
+
+/**
+ * Converts typed arrays to arrays, rounds floats, turns NaN/Infinity into null (a gap in plotly)
+ * and packs long numeric arrays (see PACK_AT_LEAST).
+ */
 function plainify(value: unknown): unknown {
   if (typeof value === "number") {
     if (!Number.isFinite(value)) return null;
     return Number.isInteger(value) ? value : Number(value.toPrecision(DIGITS));
   }
+  const packed = packIfLarge(value);
+  if (packed) return packed;
   if (ArrayBuffer.isView(value) && !(value instanceof DataView)) {
     return Array.from(value as unknown as ArrayLike<number>, (v) => plainify(v));
   }
@@ -67,9 +156,36 @@ function plainify(value: unknown): unknown {
   return value;
 }
 
-/** The figure as compact JSON (typed arrays as lists, floats rounded to 4 significant digits). */
+/** The figure as compact JSON (typed arrays as lists, floats rounded to 4 significant digits, long numeric arrays packed). */
 export function figureJson(fig: Figure): string {
   return JSON.stringify(plainify(fig));
+}
+
+/** Whether a value is a plotly typed array (`{ dtype, bdata }`). */
+function isPacked(value: unknown): value is PackedArray {
+  return value !== null && typeof value === "object" && typeof (value as PackedArray).bdata === "string" && typeof (value as PackedArray).dtype === "string";
+}
+
+/**
+ * The inverse of the packing in `figureJson`: every `{ dtype, bdata, shape }` back to plain lists
+ * (a matrix to rows). For reading a saved chart's data, e.g. in tests.
+ */
+export function unpackFigure<T = Figure>(value: unknown): T {
+  const walk = (v: unknown): unknown => {
+    if (isPacked(v)) {
+      const bytes = Buffer.from(v.bdata, "base64");
+      const Typed = TYPED[v.dtype];
+      const copy = new Uint8Array(bytes).buffer;
+      const flat = Array.from(new Typed(copy), (x) => (Number.isNaN(x) ? null : x));
+      if (!v.shape) return flat;
+      const [, cols] = v.shape.split(",").map(Number);
+      return Array.from({ length: flat.length / cols }, (_, r) => flat.slice(r * cols, (r + 1) * cols));
+    }
+    if (Array.isArray(v)) return v.map(walk);
+    if (v !== null && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)]));
+    return v;
+  };
+  return walk(value) as T;
 }
 
 /** A one-line description of a figure for text-only front ends. */

@@ -9,7 +9,10 @@ export interface ImageGridOptions extends ChartOptions {
   columns?: number;
   /** Image height and width in pixels; needed for flat images that are not square. */
   imageShape?: [number, number];
-  /** Draw dark pixels for high values (default true: a white background, like the dataset's pictures). */
+  /**
+   * Draw dark pixels for high values (default true: a white background, like the dataset's pictures).
+   * Pixels in [0, 1] are stored as 0..254 (one byte each), so hovering shows that scale.
+   */
   invert?: boolean;
 }
 
@@ -67,13 +70,28 @@ export function imageGrid(images: (ArrayLike<number> | number[][])[], opts: Imag
     annotations,
     plot_bgcolor: "white",
   });
-  const trace = {
-    type: "heatmap",
-    z,
-    colorscale: opts.invert === false ? "Greys" : [[0, "white"], [1, "black"]],
-    showscale: false,
-    hoverongaps: false,
-    hovertemplate: "%{z}<extra></extra>",
-  };
+  const dark = opts.invert === false ? "black" : "white";
+  const light = opts.invert === false ? "white" : "black";
+  const unit = z.every((row) => row.every((v) => v === null || (v >= 0 && v <= 1)));
+  // Pixels in [0, 1] are stored as bytes: 0..254 for the pixel, 255 for a gap (drawn white, like the
+  // background). A saved notebook then holds one byte per pixel instead of a line of JSON.
+  const trace = unit
+    ? {
+        type: "heatmap",
+        z: z.map((row) => row.map((v) => (v === null ? 255 : Math.round(v * 254)))),
+        zmin: 0,
+        zmax: 255,
+        colorscale: [[0, dark], [254 / 255, light], [254.5 / 255, "white"], [1, "white"]],
+        showscale: false,
+        hovertemplate: "%{z} of 254<extra></extra>",
+      }
+    : {
+        type: "heatmap",
+        z,
+        colorscale: [[0, dark], [1, light]],
+        showscale: false,
+        hoverongaps: false,
+        hovertemplate: "%{z}<extra></extra>",
+      };
   return finishChart({ data: [trace], layout }, opts);
 }

@@ -6,5 +6,8 @@ export * from "./line";
 export * from "./scatter";
 export * from "./boundary";
 export * from "./contour";
+export * from "./confusion";
 export * from "./images";
+export * from "./pooling";
 export * from "./trajectory";
+export * from "./isolines";

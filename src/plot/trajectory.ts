@@ -2,6 +2,7 @@
 import { classColor } from "./colors";
 import { ChartOptions, Figure, Frame, Trace, baseLayout, finishChart } from "./figure";
 import { GridData, GridOptions, Surface2D, toGrid } from "./grid";
+import { contourLevels, isoLines } from "./isolines";
 
 /** One optimiser's path: its name and the points it visited, [x, y] per step. */
 export interface Trajectory {
@@ -19,6 +20,14 @@ export interface TrajectoryOptions extends ChartOptions, GridOptions {
   logScale?: boolean;
   /** Mark the minimum, e.g. [1, 1] for Rosenbrock. */
   minimum?: [number, number];
+  /** Number of contour lines (default 24). */
+  contours?: number;
+}
+
+/** Grey-blue for a contour level: dark at the bottom of the surface, pale at the top. */
+function levelColor(t: number): string {
+  const mix = (a: number, b: number): number => Math.round(a + (b - a) * t);
+  return `rgb(${mix(35, 200)},${mix(70, 208)},${mix(125, 222)})`;
 }
 
 /**
@@ -65,31 +74,43 @@ export function trajectoryAnimation(source: Surface2D | GridData, paths: Traject
     const [x, y] = headAt(p, s);
     return { type: "scatter", mode: "markers", name: p.name, legendgroup: p.name, showlegend: false, x: [x], y: [y], marker: { color: classColor(k), size: 12, line: { color: "white", width: 1.5 } } };
   };
-  const contour: Trace = {
-    type: "contour",
-    x: g.x,
-    y: g.y,
-    z: g.z,
-    colorscale: "Greys",
-    reversescale: true,
-    ncontours: 25,
-    showscale: false,
-    opacity: 0.6,
+  // The surface as contour lines in scatter traces: plotly's animation (frames that move only the
+  // markers, without a full redraw) would erase a contour trace while it plays.
+  const levels = contourLevels(g, Math.max(2, opts.contours ?? 24));
+  const contourLines: Trace[] = isoLines(g, levels, 1 / 600).map((line, k) => ({
+    type: "scatter",
+    mode: "lines",
+    name: "contours",
+    legendgroup: "contours",
+    showlegend: false,
+    x: line.x,
+    y: line.y,
+    line: { color: levelColor(levels.length > 1 ? k / (levels.length - 1) : 0), width: 1 },
     hoverinfo: "skip",
-  };
+  }));
   const extra: Trace[] = opts.minimum
     ? [{ type: "scatter", mode: "markers", name: "minimum", x: [opts.minimum[0]], y: [opts.minimum[1]], marker: { symbol: "star", size: 14, color: "gold", line: { color: "black", width: 1 } } }]
     : [];
-  const headIndices = paths.map((_, k) => 2 + 2 * k);
-  const frames: Frame[] = steps.map((s) => ({ name: String(s), data: paths.map((p, k) => headTrace(p, k, s)), traces: headIndices }));
+  const headIndices = paths.map((_, k) => contourLines.length + 1 + 2 * k);
+  // A frame only moves the markers: plotly merges x and y into the head traces and keeps their style.
+  const frames: Frame[] = steps.map((s) => ({
+    name: String(s),
+    data: paths.map((p) => {
+      const [x, y] = headAt(p, s);
+      return { x: [x], y: [y] };
+    }),
+    traces: headIndices,
+  }));
   const frameMs = opts.frameMs ?? 80;
   const animate = (names: string[] | null, duration: number): unknown[] => [
     names,
-    { frame: { duration, redraw: true }, transition: { duration: 0 }, mode: "immediate", fromcurrent: true },
+    { frame: { duration, redraw: false }, transition: { duration: 0 }, mode: "immediate", fromcurrent: true },
   ];
   const xr = opts.xRange ?? [g.x[0], g.x[g.x.length - 1]];
   const yr = opts.yRange ?? [g.y[0], g.y[g.y.length - 1]];
   const layout = baseLayout(opts, {
+    // Left-aligned title: centred, a long one runs under plotly's toolbar.
+    title: opts.title ? { text: opts.title, x: 0, xref: "paper", xanchor: "left" } : undefined,
     height: opts.height ?? 520,
     xaxis: { range: xr, title: { text: "x" } },
     yaxis: { range: yr, title: { text: "y" } },
@@ -111,8 +132,9 @@ export function trajectoryAnimation(source: Surface2D | GridData, paths: Traject
     ],
     sliders: [
       {
-        x: 0.25,
-        len: 0.75,
+        // Right of the two buttons, so that its "step" label is never under them.
+        x: 0.34,
+        len: 0.66,
         y: -0.1,
         yanchor: "top",
         currentvalue: { prefix: "step " },
@@ -121,5 +143,5 @@ export function trajectoryAnimation(source: Surface2D | GridData, paths: Traject
     ],
   });
   const start = steps[0];
-  return finishChart({ data: [contour, ...paths.flatMap((p, k) => [pathTrace(p, k), headTrace(p, k, start)]), ...extra], layout, frames }, opts);
+  return finishChart({ data: [...contourLines, ...paths.flatMap((p, k) => [pathTrace(p, k), headTrace(p, k, start)]), ...extra], layout, frames }, opts);
 }

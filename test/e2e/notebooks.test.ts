@@ -9,7 +9,7 @@ import { KEEP_NAMES_SHIM } from "../support/keep-names-shim";
 import { docComment } from "./support/doc-comment";
 import { closeSessions, JupyterServer, makeWorkspace, startJupyter } from "./support/jupyter-server";
 import {
-  deleteLastCell, inspectRun, openNotebook, restartAndRunAll, RunReport, saveNotebook, screenshotShowcase, shiftTabTooltip, tabComplete,
+  codeCellWith, deleteLastCell, inspectRun, markCellChart, playAndCountLines, scrolledOutputs, openNotebook, restartAndRunAll, RunReport, saveNotebook, screenshotShowcase, shiftTabTooltip, tabComplete,
 } from "./support/notebook-page";
 
 const ROOT = path.resolve(__dirname, "../..");
@@ -35,6 +35,15 @@ const IMG_DIR = process.env.NNKIT_SCREENSHOT_DIR ? path.resolve(process.env.NNKI
 const RUN_TIMEOUT_MS = 15 * 60_000;
 /** Page width for the run and the screenshots: charts are laid out once, at this width. */
 const WIDTH = 1100;
+
+/**
+ * Charts shown in docs/img, by notebook: the code cell (found by a piece of its source) and the file.
+ * 05's confusion matrix is drawn from fixed counts by test/e2e/screenshots.ts (05 trains for minutes).
+ */
+const FIGURE_SHOTS: Record<string, { source: string; file: string; what: string }> = {
+  "03_gradient_descent": { source: "runRace(RACE_TRACKS[0])", file: "race-03_gradient_descent.png", what: "the race on Beale, half-way" },
+  "04_convolution": { source: "poolingFigure(", file: "pooling-04_convolution.png", what: "the pooling picture" },
+};
 
 /** Whether a notebook's code uses the live training display, read from its source. */
 function usesLiveProgress(file: string): boolean {
@@ -93,6 +102,7 @@ describe("the notebooks in a real browser (Jupyter Notebook 6 + chromium)", func
     describe(isMaster ? name : `${name} (fixture: charts and a live training display)`, function () {
       let page: Page;
       let report: RunReport;
+      let scrolled: string[] = [];
 
       before(async function () {
         page = await context!.newPage();
@@ -100,6 +110,7 @@ describe("the notebooks in a real browser (Jupyter Notebook 6 + chromium)", func
         await openNotebook(page, server!.base, server!.token, name);
         const seconds = await restartAndRunAll(page, RUN_TIMEOUT_MS);
         report = await inspectRun(page, seconds);
+        scrolled = await scrolledOutputs(page);
         console.log(`      ${name}: ${report.executed}/${report.codeCells} cells in ${seconds.toFixed(0)} s, ` +
           `${report.drawn}/${report.plots} charts drawn, ${report.progressStates} live display states`);
         await saveNotebook(page);
@@ -123,6 +134,54 @@ describe("the notebooks in a real browser (Jupyter Notebook 6 + chromium)", func
         expect(report.undrawn, "charts not drawn").to.deep.equal([]);
         expect(report.drawn).to.equal(report.plots);
       });
+
+      it("shows every output whole: none is folded into a scroll box", function () {
+        expect(scrolled).to.deep.equal([]);
+      });
+
+      if (stem === "01_activations") {
+        it("renders the summary table left-aligned, with every formula typeset", async function () {
+          const table = await page.evaluate(() => {
+            const tables = Array.from(document.querySelectorAll("#notebook .text_cell_render table"));
+            const summary = tables[tables.length - 1];
+            if (!summary) return null;
+            const cells = Array.from(summary.querySelectorAll("td, th"));
+            return {
+              rows: summary.querySelectorAll("tbody tr").length,
+              aligned: cells.map((c) => getComputedStyle(c).textAlign),
+              // MathJax marks what it cannot typeset (e.g. \mathbb in its fast preview) with an "undefined" class.
+              untypeset: summary.querySelectorAll(".undefined, .MathJax_Error, merror").length,
+              text: summary.textContent ?? "",
+            };
+          });
+          expect(table, "no table in 01").to.not.equal(null);
+          expect(table!.rows).to.equal(5);
+          expect([...new Set(table!.aligned)]).to.deep.equal(["left"]);
+          expect(table!.untypeset, table!.text).to.equal(0);
+        });
+      }
+
+      const shot = isMaster ? FIGURE_SHOTS[stem] : undefined;
+      if (shot) {
+        it(`draws ${shot.what} (screenshot ${shot.file})${stem.startsWith("03") ? ", keeping every contour line while it plays" : ""}`, async function () {
+          const index = await codeCellWith(page, shot.source);
+          expect(index, `no code cell contains ${shot.source}`).to.be.at.least(0);
+          const selector = await markCellChart(page, index);
+          if (stem.startsWith("03")) {
+            // Sampled on every animation frame: the count of drawn lines (contours and paths) must never drop.
+            const counts = await playAndCountLines(page, selector, 2500);
+            expect(counts.length, "animation frames sampled").to.be.greaterThan(10);
+            expect(counts[0], "contour lines before play").to.be.greaterThan(10);
+            expect(Math.min(...counts), "lines drawn while playing").to.equal(counts[0]);
+          }
+          const out = IMG_DIR ? path.join(IMG_DIR, shot.file) : path.join(workspace, shot.file);
+          fs.mkdirSync(path.dirname(out), { recursive: true });
+          await page.locator(selector).screenshot({ path: out });
+          const size = pngSize(out);
+          expect(size.width).to.be.at.least(300);
+          expect(size.height).to.be.at.least(150);
+        });
+      }
 
       if (usesLiveProgress(file)) {
         it("updates the live training display more than once", function () {

@@ -8,6 +8,7 @@ import { gradeNotebook } from "../../grader/grade";
 import type { NotebookResult } from "../../grader/grade";
 import { spec } from "../../grader/specs/01_activations";
 import { expectClose, plotOutputs, publicGot, question, scores, withSolution } from "../support/notebook-results";
+import { unpackFigure } from "../../src/plot";
 
 const ROOT = path.resolve(__dirname, "../..");
 const MASTER = path.join(ROOT, "notebooks", "01_activations.ipynb");
@@ -22,7 +23,8 @@ function traces(nb: ExecutedNotebook, cellId: string): PlotTrace[] {
   const plots = plotOutputs(cellById(nb, cellId).outputs);
   expect(plots, `plots of ${cellId}`).to.have.length(1);
   const raw = plots[0].data?.["application/vnd.plotly.v1+json"];
-  const fig = (typeof raw === "string" ? JSON.parse(raw) : raw) as { data: PlotTrace[] };
+  // Long numeric arrays are saved packed (plotly's typed arrays): unpack them to lists.
+  const fig = unpackFigure<{ data: PlotTrace[] }>(typeof raw === "string" ? JSON.parse(raw) : raw);
   return fig.data;
 }
 

@@ -96,6 +96,16 @@ export class ChartPage {
     return { drawn, text, externalRequests: [...this.external], png };
   }
 
+  /** Runs `fn` in the page (after `show`) and returns its result. */
+  inspect<T>(fn: () => T | Promise<T>): Promise<T> {
+    return this.page.evaluate(fn);
+  }
+
+  /** The underlying playwright page, for clicks and waits a test needs. */
+  get raw(): Page {
+    return this.page;
+  }
+
   close(): Promise<void> {
     return this.page.close();
   }

@@ -270,3 +270,63 @@ export async function screenshotShowcase(page: Page, file: string, maxHeight: nu
   await page.setViewportSize(original);
   return index;
 }
+
+/** Index (among code cells) of the first code cell whose source contains `text`, or -1. */
+export async function codeCellWith(page: Page, text: string): Promise<number> {
+  return page.evaluate((t) => Jupyter.notebook.get_cells().filter((c) => c.cell_type === "code").findIndex((c) => c.code_mirror.getValue().includes(t)), text);
+}
+
+/** Output areas that the classic Notebook folded into a scroll box (code cell index and its first line). */
+export async function scrolledOutputs(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    const cells = Jupyter.notebook.get_cells().filter((c) => c.cell_type === "code");
+    return cells
+      .map((c, i) => ({ i, scrolled: !!c.element[0].querySelector(".output_scroll"), first: c.code_mirror.getValue().split("\n")[0] }))
+      .filter((c) => c.scrolled)
+      .map((c) => `cell ${c.i}: ${c.first}`);
+  });
+}
+
+/** Scrolls the n-th chart of a code cell into view; returns its element's CSS selector for screenshots and clicks. */
+export async function markCellChart(page: Page, cellIndex: number, chart = 0): Promise<string> {
+  const id = await page.evaluate(
+    ({ cellIndex, chart }) => {
+      const cell = Jupyter.notebook.get_cells().filter((c) => c.cell_type === "code")[cellIndex].element[0];
+      const el = cell.querySelectorAll(".nnkit-plot")[chart] as HTMLElement | undefined;
+      if (!el) return "";
+      el.scrollIntoView({ block: "start" });
+      return el.id;
+    },
+    { cellIndex, chart },
+  );
+  if (!id) throw new Error(`code cell ${cellIndex} has no chart number ${chart}`);
+  return `[id="${id}"]`;
+}
+
+/**
+ * Presses the ▶ play button of an animated chart and samples, on every animation frame for
+ * `ms` milliseconds, how many lines of the chart have a drawn path; returns the counts.
+ */
+export async function playAndCountLines(page: Page, selector: string, ms: number): Promise<number[]> {
+  await page.evaluate((sel) => {
+    const w = window as unknown as { __nnkitLines?: number[]; __nnkitStop?: boolean };
+    const el = document.querySelector(sel)!;
+    const seen: number[] = [];
+    w.__nnkitLines = seen;
+    w.__nnkitStop = false;
+    const count = (): number => Array.from(el.querySelectorAll(".scatterlayer .js-line")).filter((l) => (l.getAttribute("d") ?? "").length > 0).length;
+    seen.push(count());
+    const tick = (): void => {
+      seen.push(count());
+      if (!w.__nnkitStop) requestAnimationFrame(tick);
+    };
+    requestAnimationFrame(tick);
+  }, selector);
+  await page.locator(`${selector} .updatemenu-button`).first().click();
+  await page.waitForTimeout(ms);
+  return page.evaluate(() => {
+    const w = window as unknown as { __nnkitLines?: number[]; __nnkitStop?: boolean };
+    w.__nnkitStop = true;
+    return (w.__nnkitLines ?? []).slice();
+  });
+}

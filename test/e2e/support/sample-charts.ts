@@ -3,7 +3,7 @@ import { makeMoons } from "../../../src/datasets";
 import { linspace } from "../../../src/arrays";
 import { FASHION_CLASSES, fashionImage, loadFashionMnist } from "../../../src/fashion-mnist";
 import {
-  Figure, contourChart, decisionBoundary, heatmap, imageGrid, lineChart, scatterByClass, surface3d, trajectoryAnimation,
+  Figure, confusionMatrixChart, contourChart, poolingFigure, decisionBoundary, heatmap, imageGrid, lineChart, scatterByClass, surface3d, trajectoryAnimation,
 } from "../../../src/plot";
 
 const rosenbrock = (x: number, y: number): number => (1 - x) ** 2 + 100 * (y - x * x) ** 2;
@@ -34,7 +34,24 @@ function knn(train: number[][], labels: Int32Array, k: number): (pts: number[][]
     });
 }
 
-/** Figures by kind: line, scatter, boundary, contour, heatmap, surface, images, trajectory. */
+/**
+ * A Fashion-MNIST confusion matrix of the kind notebook 05 shows (1,000 test images per class;
+ * fixed, illustrative counts: shirts taken for T-shirts, pullovers and coats, the usual confusions).
+ */
+export const FASHION_CONFUSION: number[][] = [
+  [843, 2, 17, 32, 5, 1, 91, 0, 9, 0],
+  [4, 962, 2, 22, 5, 0, 3, 0, 2, 0],
+  [18, 1, 801, 10, 104, 0, 62, 0, 4, 0],
+  [27, 9, 12, 880, 36, 0, 31, 0, 5, 0],
+  [2, 1, 96, 34, 806, 0, 58, 0, 3, 0],
+  [0, 0, 0, 1, 0, 951, 0, 31, 2, 15],
+  [157, 2, 112, 33, 91, 0, 589, 0, 16, 0],
+  [0, 0, 0, 0, 0, 20, 0, 945, 0, 35],
+  [4, 1, 6, 5, 3, 3, 8, 4, 965, 1],
+  [0, 0, 0, 0, 0, 8, 1, 40, 0, 951],
+];
+
+/** Figures by kind: line, scatter, boundary, contour, heatmap, confusion, pooling, surface, images, trajectory. */
 export function sampleCharts(): Record<string, Figure> {
   const off = { display: false };
   const xs = linspace(-5, 5, 201);
@@ -59,6 +76,8 @@ export function sampleCharts(): Record<string, Figure> {
     boundary: decisionBoundary(knn(moons.x, moons.y, 15), moons, { ...off, title: "Decision boundary (15-NN), misclassified points crossed" }),
     contour: contourChart(rosenbrock, { ...off, xRange: [-2, 2], yRange: [-1, 3], logScale: true, title: "Rosenbrock (log scale)" }),
     heatmap: heatmap(confusion, { ...off, x: ["cat", "dog", "bird"], y: ["cat", "dog", "bird"], showValues: true, title: "Confusion matrix", xLabel: "predicted", yLabel: "true", colorscale: "Blues", reverseScale: true }),
+    confusion: confusionMatrixChart(FASHION_CONFUSION, { ...off, classNames: FASHION_CLASSES, title: "CNN confusion matrix (10,000 test images)" }),
+    pooling: poolingFigure([[1, 3, 2, 4], [5, 6, 1, 2], [7, 2, 9, 0], [3, 4, 1, 8]], { ...off, size: 2, title: "max pooling, 2x2 windows, stride 2" }),
     surface: surface3d((x, y) => x * x - y * y, { ...off, xRange: [-1, 1], title: "Saddle x² - y²" }),
     images: imageGrid(picks.map((i) => fashionImage(fashion, i)), { ...off, titles, columns: 10, title: "Fashion-MNIST, one column per class" }),
     trajectory: trajectoryAnimation(
