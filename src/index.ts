@@ -24,8 +24,8 @@ export type { FashionData, FashionOptions } from "./fashion-mnist";
 
 // Charts and rich output
 export { inJupyter, displayBundle, newDisplayId } from "./display";
-export { show, lineChart, scatterByClass, decisionBoundary, contourChart, heatmap, surface3d, imageGrid, trajectoryAnimation } from "./plot";
-export type { Figure, ChartOptions, LineChartOptions, ScatterOptions, BoundaryOptions, SurfaceOptions, HeatmapOptions, ImageGridOptions, Trajectory, TrajectoryOptions } from "./plot";
+export { show, lineChart, scatterByClass, decisionBoundary, contourChart, heatmap, confusionMatrixChart, surface3d, imageGrid, poolingFigure, trajectoryAnimation } from "./plot";
+export type { Figure, ChartOptions, LineChartOptions, ScatterOptions, BoundaryOptions, SurfaceOptions, HeatmapOptions, ConfusionOptions, ImageGridOptions, PoolingFigureOptions, Trajectory, TrajectoryOptions } from "./plot";
 
 // Gradients, training and the backend
 export { numericGradient, numericGradientArray, relError } from "./gradcheck";
