@@ -52,6 +52,31 @@ function megabytes(bytes: number): string {
   return `${(bytes / 1024 / 1024).toFixed(2)} MB`;
 }
 
+/** What one Run All measured. */
+export interface NotebookRun {
+  notebook: string;
+  seconds: number;
+  /** CPU time of the kernel, when the platform tells it. */
+  cpuSeconds: number | null;
+  /** Size on disk after Run All. */
+  bytes: number;
+  /** The cell Run All stopped at, or null. */
+  failedCell: string | null;
+}
+
+/** The bench's line for one notebook, and whether it met its time target, the size limit and ran to the end. */
+export function benchLine(run: NotebookRun): { text: string; ok: boolean } {
+  const target = TARGET_SECONDS[run.notebook];
+  const timeOk = target === undefined || run.seconds <= target;
+  const sizeOk = run.bytes <= TARGET_BYTES;
+  const text =
+    `${run.notebook.padEnd(26)} ${seconds(run.seconds).padStart(12)} (target ${target === undefined ? "none" : seconds(target)}${timeOk ? "" : ", OVER"})` +
+    `${run.cpuSeconds === null ? "" : `, kernel CPU ${seconds(run.cpuSeconds)}`}` +
+    `  ${megabytes(run.bytes).padStart(8)} (limit ${megabytes(TARGET_BYTES)}${sizeOk ? "" : ", OVER"})` +
+    `${run.failedCell === null ? "" : `  FAILED at cell ${run.failedCell}`}`;
+  return { text, ok: timeOk && sizeOk && run.failedCell === null };
+}
+
 /** Entry point for `npm run bench -- notebooks`. */
 export async function main(args: string[]): Promise<void> {
   const outAt = args.indexOf("--out");
@@ -80,16 +105,9 @@ export async function main(args: string[]): Promise<void> {
       fs.mkdirSync(out, { recursive: true });
       fs.copyFileSync(saved, path.join(out, nb));
     }
-    const target = TARGET_SECONDS[nb];
-    const cpu = cpu0 !== null && cpu1 !== null ? `, kernel CPU ${seconds(cpu1 - cpu0)}` : "";
-    const timeOk = target === undefined || wall <= target;
-    const sizeOk = bytes <= TARGET_BYTES;
-    if (!timeOk || !sizeOk || failed !== null) over++;
-    console.log(
-      `${nb.padEnd(26)} ${seconds(wall).padStart(12)} (target ${target === undefined ? "none" : seconds(target)}${timeOk ? "" : ", OVER"})` +
-        `${cpu}  ${megabytes(bytes).padStart(8)} (limit ${megabytes(TARGET_BYTES)}${sizeOk ? "" : ", OVER"})` +
-        `${failed === null ? "" : `  FAILED at cell ${failed}`}  load ${os.loadavg()[0].toFixed(1)}`,
-    );
+    const line = benchLine({ notebook: nb, seconds: wall, cpuSeconds: cpu0 !== null && cpu1 !== null ? cpu1 - cpu0 : null, bytes, failedCell: failed });
+    if (!line.ok) over++;
+    console.log(`${line.text}  load ${os.loadavg()[0].toFixed(1)}`);
   }
   if (over > 0) process.exitCode = 1;
 }
