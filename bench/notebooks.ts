@@ -87,6 +87,14 @@ export async function main(args: string[]): Promise<void> {
     .map((s) => s.notebook)
     .filter((nb) => wanted.length === 0 || wanted.some((w) => nb.startsWith(w)));
   if (notebooks.length === 0) throw new Error(`no master matches ${wanted.join(", ")}`);
+  // Scratch folders away from /tmp: tslab's compiler watches the folders above a notebook, and a folder
+  // another process deletes in /tmp meanwhile kills the kernel ("Unexpected pending rebuildTimer").
+  // An explicit TMPDIR wins.
+  if (!process.env.TMPDIR) {
+    const quiet = path.join(os.homedir(), ".cache", "nnkit-bench");
+    fs.mkdirSync(quiet, { recursive: true });
+    process.env.TMPDIR = quiet;
+  }
   const cores = os.cpus().length;
   console.log(`Run All of ${notebooks.length} master(s) through the tslab kernel; ${cores} cores, load ${os.loadavg().map((l) => l.toFixed(1)).join(" ")}`);
   let over = 0;
