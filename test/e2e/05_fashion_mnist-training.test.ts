@@ -1,6 +1,6 @@
 /**
  * Notebook 05 on its default setting through the real tslab kernel: it trains an MLP, a CNN and the
- * bonus model (about 11 minutes on 2 cores), so it runs with the browser tests, in CI's tier
+ * bonus model (about 4 minutes on 2 quiet cores), so it runs with the browser tests, in CI's tier
  * (`npm run test:e2e`). The grader's tests of 05 are in test/notebooks/05_fashion_mnist.test.ts.
  */
 import { expect } from "chai";
@@ -48,10 +48,13 @@ describe("notebook 05_fashion_mnist, trained on the default setting", function (
     it("trains the MLP and the CNN with live progress to a useful test accuracy", () => {
       expect(countClass(cellById(nb, "mlp-train").outputs, "nnkit-progress")).to.be.greaterThan(0);
       expect(countClass(cellById(nb, "cnn-train").outputs, "nnkit-progress")).to.be.greaterThan(0);
-      // Measured on the default setting: MLP 0.817, CNN 0.771, the same in every run here (seeded initialisers and
-      // batch order); the margins leave room for another machine's floating-point rounding.
-      expect(printed(nb, "mlp-train", /MLP test loss [0-9.]+, test accuracy ([0-9.]+)/)).to.be.greaterThan(0.78);
-      expect(printed(nb, "cnn-train", /CNN test accuracy: ([0-9.]+)/)).to.be.greaterThan(0.7);
+      // Issue 17.7: on the default setting the CNN must clearly beat the MLP, on the same images. Seeded
+      // initialisers and batch order give the same figures in every run (see the table in the notebook).
+      const mlp = printed(nb, "mlp-train", /MLP test loss [0-9.]+, test accuracy ([0-9.]+)/);
+      const cnn = printed(nb, "cnn-train", /CNN test accuracy: ([0-9.]+)/);
+      expect(mlp, "MLP test accuracy").to.be.at.least(0.84);
+      expect(cnn, "CNN test accuracy").to.be.at.least(0.87);
+      expect(cnn - mlp, "the CNN's lead over the MLP").to.be.at.least(0.01);
     });
 
     it("shows the class grid, the confusion matrix with three confused pairs, the filters and the activation maps", () => {
