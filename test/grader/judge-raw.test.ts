@@ -113,8 +113,9 @@ describe("judge: the shipped specs judge nothing in the child", () => {
         });
       }
     }
-    // 01: 5 gradient checks + 1 identity; 02: 1 gradient check + circles; 03: theta0; 04: 10 outputSize; 05: 2 weights + 2 throws
-    expect(rawProbes).to.equal(6 + 2 + 1 + 10 + 4);
+    // 01: 5 gradient checks + 1 identity; 02: 1 gradient check + circles; 03: theta0 (public and hidden) and each of the six
+    // rules called twice (17.2); 04: 10 outputSize; 05: the same weights twice, hidden and public (17.2), for each model + 2 throws
+    expect(rawProbes).to.equal(6 + 2 + (2 + 6) + 10 + (4 + 2));
   });
 });
 
