@@ -1,8 +1,9 @@
 import { expect } from "chai";
 import { execFileSync } from "child_process";
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
-import { cellById, executeNotebook, ExecutedNotebook, streamText } from "../support/kernel";
+import { cellById, executeNotebook, ExecutedNotebook, streamText, thisKitsKernel } from "../support/kernel";
 import { jupyterPython } from "../support/jupyter-python";
 
 const ROOT = path.resolve(__dirname, "../..");
@@ -25,17 +26,27 @@ function tfjsNodeInstalled(): boolean {
 describe("the tslab kernel", function () {
   this.timeout(10 * 60 * 1000);
 
-  it("is the one Jupyter lists, and it points into this project", function () {
-    const out = execFileSync(jupyterPython(), ["-m", "jupyter_client.kernelspecapp", "list", "--json"], {
-      encoding: "utf8",
-      env: { ...process.env, PYDEVD_DISABLE_FILE_VALIDATION: "1" },
-    });
-    const tslab = (JSON.parse(out) as KernelSpecList).kernelspecs["tslab"];
-    expect(tslab, "no tslab kernel registered: run ./setup.sh").to.not.equal(undefined);
-    expect(tslab.spec.language).to.equal("typescript");
-    const binary = path.join(ROOT, "node_modules", ".bin", "tslab");
-    expect(tslab.spec.argv[0]).to.equal(binary);
-    expect(fs.realpathSync(binary)).to.equal(path.join(fs.realpathSync(ROOT), "node_modules", "tslab", "bin", "tslab"));
+  // Registered the way setup.sh does it, into a Jupyter data folder of this test's own: the
+  // user's registration belongs to whichever copy of the kit ran ./setup.sh last.
+  it("registers as setup.sh does it, Jupyter lists it, and it points into this project", function () {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "nnkit-kernel-test-"));
+    try {
+      const env = { ...process.env, JUPYTER_DATA_DIR: dataDir, JUPYTER_PATH: "", PYDEVD_DISABLE_FILE_VALIDATION: "1" };
+      const binary = path.join(ROOT, "node_modules", ".bin", "tslab");
+      execFileSync(binary, ["install", "--user", "--python", jupyterPython(), "--binary", binary], { env, stdio: "pipe" });
+      const out = execFileSync(jupyterPython(), ["-m", "jupyter_client.kernelspecapp", "list", "--json"], { encoding: "utf8", env });
+      const tslab = (JSON.parse(out) as KernelSpecList).kernelspecs["tslab"];
+      expect(tslab, "tslab install registered no kernel").to.not.equal(undefined);
+      expect(fs.realpathSync(tslab.resource_dir)).to.equal(fs.realpathSync(path.join(dataDir, "kernels", "tslab")));
+      expect(tslab.spec.language).to.equal("typescript");
+      expect(tslab.spec.argv[0]).to.equal(binary);
+      expect(fs.realpathSync(binary)).to.equal(path.join(fs.realpathSync(ROOT), "node_modules", "tslab", "bin", "tslab"));
+      // The notebooks below run on the test support's own copy of the spec: it must be this one.
+      const support = JSON.parse(fs.readFileSync(path.join(thisKitsKernel(), "kernels", "tslab", "kernel.json"), "utf8")) as { argv: string[] };
+      expect(support.argv).to.deep.equal(tslab.spec.argv);
+    } finally {
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 
   describe("running a small notebook headless (without tfjs-node)", function () {
