@@ -194,8 +194,15 @@ export function makeSpiral(opts: SpiralOptions = {}): Dataset {
   return finish(xs, ys, 2, "spiral", rng, noise, shuffle);
 }
 
-/** The course's fallback: points uniform in [-1, 1]^2 with random labels 0/1 (nothing to learn). */
+/**
+ * The course's fallback: points uniform in [-1, 1]^2 with random labels 0/1 (nothing to learn).
+ * The points are random already, so it takes no `noise`: passing one (also through
+ * `makeDataset("random", ...)`) is an error rather than silently ignored.
+ */
 export function makeRandom(opts: DatasetOptions = {}): Dataset {
+  if (opts.noise !== undefined) {
+    throw new Error(`makeRandom: random points take no noise option (got noise: ${opts.noise}); they are uniform in [-1, 1]^2 already`);
+  }
   const { nSamples = 200 } = opts;
   checkCount(nSamples, "makeRandom");
   const rng = rngFor(opts.seed);

@@ -102,6 +102,12 @@ describe("datasets", () => {
     expect(c[0]).to.be.within(400, 600);
   });
 
+  it("makeRandom refuses a noise option instead of ignoring it", () => {
+    expect(() => makeRandom({ noise: 0.2, seed: 1 })).to.throw(/makeRandom: random points take no noise option \(got noise: 0\.2\)/);
+    expect(() => makeDataset("random", { noise: 0 })).to.throw(/take no noise option \(got noise: 0\)/);
+    expect(makeDataset("random", { seed: 1 }).x).to.have.length(200);
+  });
+
   it("is reproducible by seed, and by setSeed when no seed is given", () => {
     expect(makeMoons({ seed: 9 })).to.deep.equal(makeMoons({ seed: 9 }));
     expect(makeMoons({ seed: 9 }).x).to.not.deep.equal(makeMoons({ seed: 10 }).x);
