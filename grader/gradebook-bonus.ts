@@ -3,8 +3,8 @@
  * measured, one current row per student (earlier measurements are kept as history), and the
  * CSV, `report` and the feedback page read it back.
  *
- * The table is added by its own idempotent migration (`migrateBonusResults`), so a gradebook
- * written before it opens and upgrades without losing a row.
+ * The table is added by its own idempotent migration (`migrateBonusResults`, version 2 of
+ * `gradebook-schema.ts`), so a gradebook written before it opens and upgrades without losing a row.
  */
 import type Database from "better-sqlite3";
 import type { BonusEntry, BonusReport } from "./bonus";
@@ -48,7 +48,6 @@ export function migrateBonusResults(db: Database.Database): void {
 
 /** Stores a bonus report: each student's new row becomes current, the old ones stay as history. */
 export function storeBonusReport(db: Database.Database, report: BonusReport, measuredAt = new Date().toISOString()): number {
-  migrateBonusResults(db);
   const retire = db.prepare("UPDATE bonus_results SET current = 0 WHERE student = ? AND current = 1");
   const insert = db.prepare(
     "INSERT INTO bonus_results (student, status, rank, accuracy, params, seed, reason, threshold, test_images, measured_at, current) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)",
@@ -65,7 +64,6 @@ export function storeBonusReport(db: Database.Database, report: BonusReport, mea
 
 /** Records the accuracy of a student's reproduction run on their current bonus row. */
 export function storeBonusReproduction(db: Database.Database, student: string, accuracy: number): void {
-  migrateBonusResults(db);
   db.prepare("UPDATE bonus_results SET reproduced = ? WHERE student = ? AND current = 1").run(accuracy, student);
 }
 
@@ -85,7 +83,6 @@ interface BonusRow {
 
 /** The student's current bonus result, if `grader bonus` measured one. */
 export function currentBonus(db: Database.Database, student: string): StoredBonus | undefined {
-  migrateBonusResults(db);
   const r = db.prepare("SELECT * FROM bonus_results WHERE student = ? AND current = 1 ORDER BY id DESC LIMIT 1").get(student) as BonusRow | undefined;
   if (!r) return undefined;
   return {

@@ -160,7 +160,6 @@ export interface SettledTime extends Lateness {
 export function settleSubmissionTime(
   db: Database.Database, submissionId: number, given: GivenTime | undefined, claimedAt: string | null, course: Pick<CourseConfig, "dueDate" | "late">,
 ): SettledTime {
-  migrateSubmissionTimes(db);
   const row = db.prepare("SELECT submitted_at, time_source, discovered_at FROM submissions WHERE id = ?").get(submissionId) as
     { submitted_at: string | null; time_source: string | null; discovered_at: string } | undefined;
   if (!row) throw new Error(`no submission ${submissionId} in the gradebook`);
@@ -177,7 +176,6 @@ export function settleSubmissionTime(
 
 /** Stores the time a submission's manifest claims (written by the student's machine: shown, never used). */
 export function recordClaimedTime(db: Database.Database, submissionId: number, claimed: unknown): void {
-  migrateSubmissionTimes(db);
   const iso = typeof claimed === "string" && !Number.isNaN(Date.parse(claimed)) ? new Date(claimed).toISOString() : null;
   db.prepare("UPDATE submissions SET claimed_at = ? WHERE id = ?").run(iso, submissionId);
 }

@@ -12,6 +12,7 @@ import type Database from "better-sqlite3";
 import { masterCells, planCells } from "../cells";
 import { readNotebook, type NotebookJson } from "../notebook";
 import { toStudentNotebook } from "../release-transform";
+import { BEGIN_SOLUTION } from "../solution-markers";
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS solution_cells (
@@ -38,7 +39,7 @@ export function migrateSimilarity(db: Database.Database): void {
 function solutionCellIds(master: NotebookJson): Set<string> {
   return new Set(
     master.cells
-      .filter((c) => c.cell_type === "code" && typeof c.id === "string" && /\/\/[ \t]*BEGIN SOLUTION\b/.test(Array.isArray(c.source) ? c.source.join("") : String(c.source)))
+      .filter((c) => c.cell_type === "code" && typeof c.id === "string" && (Array.isArray(c.source) ? c.source.join("") : String(c.source)).split("\n").some((line) => BEGIN_SOLUTION.test(line)))
       .map((c) => c.id as string),
   );
 }
@@ -49,7 +50,6 @@ function solutionCellIds(master: NotebookJson): Set<string> {
  * for a bad student notebook: nothing is stored and the reason is returned.
  */
 export function captureSolutionCells(db: Database.Database, submissionId: number, notebook: string, studentPath: string, masterPath: string): string | null {
-  migrateSimilarity(db);
   let cells: { id: string; source: string }[] = [];
   let problem: string | null = null;
   try {
@@ -81,7 +81,6 @@ export interface StudentCells {
 
 /** The stored cells of every student's current run of `notebook` (runs of missing or corrupt notebooks left out). */
 export function currentSolutionCells(db: Database.Database, notebook: string): StudentCells[] {
-  migrateSimilarity(db);
   // a notebook missing from the submission, or a submission that could not be unpacked, has no code to compare
   const runs = db
     .prepare("SELECT student_id, submission_id FROM runs WHERE notebook = ? AND current = 1 AND status NOT IN ('missing', 'corrupt') ORDER BY student_id")
