@@ -38,11 +38,12 @@ const WIDTH = 1100;
 
 /**
  * Charts shown in docs/img, by notebook: the code cell (found by a piece of its source) and the file.
- * 05's confusion matrix is drawn from fixed counts by test/e2e/screenshots.ts (05 trains for minutes).
+ * 05's is the confusion matrix of the CNN this run trained on the notebook's default setting.
  */
 const FIGURE_SHOTS: Record<string, { source: string; file: string; what: string }> = {
   "03_gradient_descent": { source: "runRace(RACE_TRACKS[0])", file: "race-03_gradient_descent.png", what: "the race on Beale, half-way" },
   "04_convolution": { source: "poolingFigure(", file: "pooling-04_convolution.png", what: "the pooling picture" },
+  "05_fashion_mnist": { source: "confusionMatrixChart(cm", file: "confusion-05_fashion_mnist.png", what: "the CNN's confusion matrix" },
 };
 
 /** Whether a notebook's code uses the live training display, read from its source. */

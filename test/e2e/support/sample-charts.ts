@@ -37,6 +37,8 @@ function knn(train: number[][], labels: Int32Array, k: number): (pts: number[][]
 /**
  * A Fashion-MNIST confusion matrix of the kind notebook 05 shows (1,000 test images per class;
  * fixed, illustrative counts: shirts taken for T-shirts, pullovers and coats, the usual confusions).
+ * It tests the chart; the picture of a real one is 05's own (docs/img/confusion-05_fashion_mnist.png,
+ * taken by the browser test from the CNN it trains).
  */
 export const FASHION_CONFUSION: number[][] = [
   [843, 2, 17, 32, 5, 1, 91, 0, 9, 0],
