@@ -6,6 +6,8 @@
  * With NNKIT_TEST_TIMES=<file.json>, the run also writes every test's and hook's duration with its
  * file, and a per-file table: wall time, and the CPU time of mocha's process plus the children it
  * reaped while that file ran (kernels, graders, CLIs), so a run says which files cost the machine most.
+ * Under `mocha --parallel` (NNKIT_TEST_JOBS) the events of a file arrive together when it ends, so
+ * a file's time is then the sum of its tests' and hooks' durations, and its CPU is not measured.
  */
 import * as fs from "fs";
 import * as path from "path";
@@ -58,6 +60,11 @@ function table(heading: string, rows: Timed[]): string[] {
   return [`  ${heading}`, ...rows.map((r) => `  ${seconds(r.ms)}  ${r.title}  (${r.file})`), ""];
 }
 
+/** A hook, also as mocha --parallel hands it over from a worker (a plain object, no prototype). */
+function isHook(r: Mocha.Runnable): boolean {
+  return r instanceof Mocha.Hook || (r as { type?: string }).type === "hook";
+}
+
 function fileOf(r: Mocha.Runnable): string {
   return r.file ? path.relative(ROOT, r.file) : "(root)";
 }
@@ -72,13 +79,14 @@ class SlowestReporter extends Mocha.reporters.Spec {
       into.push({ title: r.fullTitle(), file: fileOf(r), ms: r.duration });
     };
     runner.on(EVENT_TEST_PASS, (t: Mocha.Test) => record(tests, t));
-    runner.on(EVENT_TEST_FAIL, (t: Mocha.Runnable) => record(t instanceof Mocha.Hook ? hooks : tests, t));
+    runner.on(EVENT_TEST_FAIL, (t: Mocha.Runnable) => record(isHook(t) ? hooks : tests, t));
     runner.on(EVENT_HOOK_END, (h: Mocha.Hook) => record(hooks, h));
 
     const timesFile = process.env.NNKIT_TEST_TIMES;
     const files = new Map<string, FileTimes>();
     const started = Date.now();
     const cpuAtStart = cpuNow();
+    const parallel = options?.parallel === true;
     if (timesFile) {
       // The file running now, and the clock and CPU when it started its current stretch.
       let current: { file: string; at: number; cpu: { self: number; children: number } } | undefined;
@@ -100,6 +108,7 @@ class SlowestReporter extends Mocha.reporters.Spec {
         current = undefined;
       };
       const enter = (r: Mocha.Runnable): void => {
+        if (parallel) return;
         const file = fileOf(r);
         if (current?.file === file) return;
         close();
@@ -115,7 +124,7 @@ class SlowestReporter extends Mocha.reporters.Spec {
       });
       runner.on(EVENT_TEST_FAIL, (t: Mocha.Runnable) => {
         const e = entry(fileOf(t));
-        if (t instanceof Mocha.Hook) e.hookMs += t.duration ?? 0;
+        if (isHook(t)) e.hookMs += t.duration ?? 0;
         else {
           e.tests++;
           e.failed++;
@@ -127,8 +136,10 @@ class SlowestReporter extends Mocha.reporters.Spec {
       });
       runner.once(EVENT_RUN_END, () => {
         close();
+        if (parallel) for (const e of files.values()) e.wallMs = e.testMs + e.hookMs;
         const cpu = cpuNow();
         const report = {
+          parallel,
           startedAt: new Date(started).toISOString(),
           wallMs: Date.now() - started,
           selfCpuMs: cpu.self - cpuAtStart.self,
