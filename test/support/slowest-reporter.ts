@@ -7,13 +7,14 @@
  * file, and a per-file table: wall time, and the CPU time of mocha's process plus the children it
  * reaped while that file ran (kernels, graders, CLIs), so a run says which files cost the machine most.
  * Under `mocha --parallel` (NNKIT_TEST_JOBS) the events of a file arrive together when it ends, so
- * a file's time is then the sum of its tests' and hooks' durations, and its CPU is not measured.
+ * a file's time is then the sum of its tests' and hooks' durations, its CPU is not measured, and the
+ * run's CPU adds up each worker's as last seen (/usr/bin/time misses the workers mocha does not reap).
  */
 import * as fs from "fs";
 import * as path from "path";
 import Mocha from "mocha";
 
-const { EVENT_HOOK_BEGIN, EVENT_HOOK_END, EVENT_RUN_END, EVENT_TEST_BEGIN, EVENT_TEST_PASS, EVENT_TEST_FAIL, EVENT_TEST_PENDING } =
+const { EVENT_SUITE_END, EVENT_HOOK_BEGIN, EVENT_HOOK_END, EVENT_RUN_END, EVENT_TEST_BEGIN, EVENT_TEST_PASS, EVENT_TEST_FAIL, EVENT_TEST_PENDING } =
   Mocha.Runner.constants;
 const ROOT = path.resolve(__dirname, "../..");
 
@@ -49,6 +50,31 @@ function cpuNow(): { self: number; children: number } {
     const u = process.cpuUsage();
     return { self: (u.user + u.system) / 1000, children: 0 };
   }
+}
+
+/**
+ * CPU so far, in ms, of each live child of this process (mocha --parallel's workers) with the
+ * children each has reaped: the workers end after the last event, so they are sampled as events come.
+ */
+function childrenCpuNow(): Map<number, number> {
+  const out = new Map<number, number>();
+  let pids: string[];
+  try {
+    pids = fs.readdirSync("/proc").filter((d) => /^\d+$/.test(d));
+  } catch {
+    return out;
+  }
+  for (const pid of pids) {
+    try {
+      const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+      const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ").map(Number);
+      if (f[1] !== process.pid) continue; // field 4, the parent
+      out.set(Number(pid), (f[11] + f[12] + f[13] + f[14]) * 10);
+    } catch {
+      // ended meanwhile
+    }
+  }
+  return out;
 }
 
 function seconds(ms: number): string {
@@ -87,6 +113,11 @@ class SlowestReporter extends Mocha.reporters.Spec {
     const started = Date.now();
     const cpuAtStart = cpuNow();
     const parallel = options?.parallel === true;
+    // Under --parallel: the last CPU seen of each worker (its tests' kernels and graders included).
+    const workerCpu = new Map<number, number>();
+    const sampleWorkers = (): void => {
+      for (const [pid, ms] of childrenCpuNow()) workerCpu.set(pid, Math.max(ms, workerCpu.get(pid) ?? 0));
+    };
     if (timesFile) {
       // The file running now, and the clock and CPU when it started its current stretch.
       let current: { file: string; at: number; cpu: { self: number; children: number } } | undefined;
@@ -114,6 +145,8 @@ class SlowestReporter extends Mocha.reporters.Spec {
         close();
         current = { file, at: Date.now(), cpu: cpuNow() };
       };
+      // A worker's file ends with its suites' ends, while the worker still runs.
+      if (parallel) runner.on(EVENT_SUITE_END, sampleWorkers);
       runner.on(EVENT_TEST_BEGIN, enter);
       runner.on(EVENT_HOOK_BEGIN, enter);
       runner.on(EVENT_TEST_PENDING, enter);
@@ -140,6 +173,8 @@ class SlowestReporter extends Mocha.reporters.Spec {
         const cpu = cpuNow();
         const report = {
           parallel,
+          // Each worker's CPU as last seen (a lower bound: what it did after its last event is missed).
+          workersCpuMs: parallel ? [...workerCpu.values()].reduce((a, b) => a + b, 0) : undefined,
           startedAt: new Date(started).toISOString(),
           wallMs: Date.now() - started,
           selfCpuMs: cpu.self - cpuAtStart.self,
