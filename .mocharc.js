@@ -12,7 +12,12 @@
  *
  * `npx mocha FILE...` runs only the files given (no tier is added to them).
  * `NNKIT_TEST_TIER=unit|integration|system|e2e|default mocha` picks a tier; default (what `npm test` runs) is
- * unit then integration, in one process, so each master notebook runs once (test/support/masters.ts).
+ * unit then integration, so each master notebook runs once (test/support/masters.ts).
+ *
+ * `NNKIT_TEST_JOBS=2 mocha` runs the files in 2 worker processes (mocha --parallel): while one test
+ * waits on a kernel or a grader child, the other worker's test uses the second core. The masters'
+ * shared runs then live in this run's folder (NNKIT_TEST_RUN_DIR, test/support/shared-once.ts), and
+ * the worker that asks first computes each; the others wait for its result.
  */
 "use strict";
 const fs = require("fs");
@@ -93,7 +98,24 @@ if (files.length === 0 && !TIERS[tier]) {
   throw new Error(`NNKIT_TEST_TIER=${tier} is not a tier; use one of ${Object.keys(TIERS).join(", ")}`);
 }
 
+/**
+ * One scratch folder for the whole run, shared by mocha's worker processes (they inherit the
+ * environment) and removed when the main process exits. A mocha that re-executes itself (node
+ * flags) passes the folder on to its child, which leaves its removal to the parent.
+ */
+const RUN_DIR_ENV = "NNKIT_TEST_RUN_DIR";
+if (!process.env[RUN_DIR_ENV] || !fs.existsSync(process.env[RUN_DIR_ENV])) {
+  const dir = fs.mkdtempSync(path.join(require("os").tmpdir(), "nnkit-test-run-"));
+  process.env[RUN_DIR_ENV] = dir;
+  process.once("exit", () => fs.rmSync(dir, { recursive: true, force: true }));
+}
+
+/** Worker processes for the run (NNKIT_TEST_JOBS); 1 or unset runs every file in this process. */
+const jobs = Number(process.env.NNKIT_TEST_JOBS || "1");
+if (!Number.isInteger(jobs) || jobs < 1) throw new Error(`NNKIT_TEST_JOBS=${process.env.NNKIT_TEST_JOBS} is not a whole number of jobs`);
+
 module.exports = {
+  ...(jobs > 1 ? { parallel: true, jobs } : {}),
   require: ["tsx/cjs"],
   extension: ["ts"],
   // With files on the command line, only those run.

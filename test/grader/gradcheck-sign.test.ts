@@ -14,6 +14,7 @@ import { readNotebook, type NotebookJson } from "../../grader/notebook";
 import { spec as activations } from "../../grader/specs/01_activations";
 import { spec as mlp } from "../../grader/specs/02_mlp";
 import type { NotebookSpec } from "../../grader/spec";
+import { gradedMaster } from "../support/masters";
 import { ROOT, TempDir } from "./fixture";
 
 const MASTER_01 = path.join(ROOT, "notebooks", "01_activations.ipynb");
@@ -86,7 +87,8 @@ describe("grader: sign errors and other wrong gradients fail their question (15.
 
   describe("notebook 01", () => {
     it("the master itself scores full marks (the cases below start from it)", async () => {
-      const r = await gradeNotebook(activations, MASTER_01);
+      // The run shared with the other tests of the masters (test/support/masters.ts).
+      const r = await gradedMaster(activations);
       expect(r.score).to.equal(r.maxScore);
     });
 
@@ -145,7 +147,7 @@ describe("grader: sign errors and other wrong gradients fail their question (15.
     }
 
     it("the master itself scores full marks", async () => {
-      const r = await gradeNotebook(mlp, MASTER_02);
+      const r = await gradedMaster(mlp);
       expect(r.score).to.equal(r.maxScore);
     });
 

@@ -1,54 +1,19 @@
 /**
  * What crosses into the sandboxed child (issue 15.1): the exact bytes written to its stdin while
- * every shipped master in notebooks/ is graded, searched for every probe's expected value.
+ * every shipped master in notebooks/ is graded (the grading the other tests of the masters share,
+ * which records them), searched for every probe's expected value.
  * Also: the child's encoder gives the same text as the rules of src/check.ts.
  */
 import { expect } from "chai";
 import * as fs from "fs";
 import * as path from "path";
-import { gradeNotebook, loadSpecs, referenceFor } from "../../grader/grade";
+import { loadSpecs, referenceFor } from "../../grader/grade";
 import { KIT_ROOT } from "../../grader/version";
 import { encodePlain, toPlain, materializeInput, type EncodedInput, type PlainValue } from "../../src/check";
 import { encodeResult, materializeInputs } from "../../grader/child/encode";
 import { decodeOutcome, decodeReplyOutcome } from "../../grader/plain";
 import type { Reference } from "../../grader/expected";
-
-// The sandbox spawns through this module's `spawn`; wrapping it records the child's stdin as written.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const childProcess = require("child_process") as { spawn: (...a: unknown[]) => unknown };
-
-/** Records every byte written to the stdin of the children spawned while `fn` runs. */
-async function capturingStdin<T>(fn: () => Promise<T>): Promise<{ value: T; bytes: Buffer }> {
-  const chunks: Buffer[] = [];
-  const real = childProcess.spawn;
-  childProcess.spawn = (...args: unknown[]) => {
-    const child = (real as (...a: unknown[]) => import("child_process").ChildProcess)(...args);
-    const stdin = child.stdin;
-    if (stdin) {
-      const write = stdin.write.bind(stdin) as (...a: unknown[]) => boolean;
-      const end = stdin.end.bind(stdin) as (...a: unknown[]) => unknown;
-      const keep = (chunk: unknown): void => {
-        if (typeof chunk === "string") chunks.push(Buffer.from(chunk, "utf8"));
-        else if (chunk instanceof Uint8Array) chunks.push(Buffer.from(chunk));
-      };
-      stdin.write = ((chunk: unknown, ...rest: unknown[]) => {
-        keep(chunk);
-        return write(chunk, ...rest);
-      }) as typeof stdin.write;
-      stdin.end = ((chunk?: unknown, ...rest: unknown[]) => {
-        if (chunk !== undefined && typeof chunk !== "function") keep(chunk);
-        return end(chunk, ...rest);
-      }) as typeof stdin.end;
-    }
-    return child;
-  };
-  try {
-    const value = await fn();
-    return { value, bytes: Buffer.concat(chunks) };
-  } finally {
-    childProcess.spawn = real;
-  }
-}
+import { gradedMaster, gradedMasterStdin } from "../support/masters";
 
 /** Every number of a plain value. */
 function numbers(v: PlainValue, out: number[] = []): number[] {
@@ -138,8 +103,9 @@ describe("grader protocol: what crosses into the child", function () {
 
   for (const spec of loadSpecs()) {
     it(`grading ${spec.notebook}: no expected value of any probe, public or hidden, is written to the child's stdin`, async () => {
-      const master = path.join(root, "notebooks", spec.notebook);
-      const { value: result, bytes } = await capturingStdin(() => gradeNotebook(spec, master));
+      // The grading shared with the other tests of the masters, which records what it writes to
+      // its children's stdin (test/support/masters.ts).
+      const [result, bytes] = await Promise.all([gradedMaster(spec), gradedMasterStdin(spec)]);
       expect(result.score, `${spec.notebook}: ${JSON.stringify(result.questions.map((q) => q.message))}`).to.equal(result.maxScore);
       const ref = await referenceFor(spec);
       const sent = bytes.toString("utf8");

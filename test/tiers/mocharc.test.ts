@@ -15,6 +15,7 @@ const MOCHA = path.join(ROOT, "node_modules", "mocha", "bin", "mocha.js");
 function plannedFiles(args: string[], tier?: string): string[] {
   const env = { ...process.env };
   delete env.NNKIT_TEST_TIER;
+  delete env.NNKIT_TEST_JOBS;
   if (tier) env.NNKIT_TEST_TIER = tier;
   const r = spawnSync(process.execPath, [MOCHA, "--dry-run", "--reporter", "json", ...args], { cwd: ROOT, env, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
   expect(r.status, r.stderr).to.equal(0);
@@ -54,6 +55,22 @@ describe("test tiers (.mocharc.js)", function () {
     expect(all.slice(firstOther).filter((f) => f.startsWith("test/unit/"))).to.deep.equal([]);
     expect(all.filter((f) => f.startsWith("test/e2e/") || f.startsWith("test/system/"))).to.deep.equal([]);
     expect(all).to.include.members(["test/tiers/mocharc.test.ts", "test/grader/grade.test.ts", "test/notebooks/masters.test.ts"]);
+  });
+
+  it("runs the files in N worker processes with NNKIT_TEST_JOBS=N, in this process without it, and refuses a value that is not a whole number", () => {
+    const config = (jobs?: string): { status: number | null; stdout: string; stderr: string } => {
+      const env = { ...process.env };
+      delete env.NNKIT_TEST_JOBS;
+      if (jobs !== undefined) env.NNKIT_TEST_JOBS = jobs;
+      const script = "const c = require('./.mocharc.js'); console.log(JSON.stringify({ parallel: c.parallel, jobs: c.jobs }))";
+      return spawnSync(process.execPath, ["-e", script], { cwd: ROOT, env, encoding: "utf8" });
+    };
+    expect(JSON.parse(config("2").stdout)).to.deep.equal({ parallel: true, jobs: 2 });
+    expect(JSON.parse(config().stdout)).to.deep.equal({});
+    expect(JSON.parse(config("1").stdout)).to.deep.equal({});
+    const bad = config("two");
+    expect(bad.status).to.not.equal(0);
+    expect(bad.stderr).to.include("NNKIT_TEST_JOBS=two is not a whole number of jobs");
   });
 
   it("names the tiers when asked for one that does not exist", () => {
