@@ -34,7 +34,10 @@ export function writeZip(out: string, entries: ZipEntry[]): Promise<string[]> {
   const tmp = `${out}.tmp-${process.pid}`;
   return new Promise<string[]>((resolve, reject) => {
     const sink = fs.createWriteStream(tmp, { mode: 0o644 });
+    let failed = false;
     const fail = (err: Error): void => {
+      if (failed) return;
+      failed = true;
       sink.destroy();
       fs.rmSync(tmp, { force: true });
       reject(err);
@@ -43,6 +46,7 @@ export function writeZip(out: string, entries: ZipEntry[]): Promise<string[]> {
     zip.outputStream.on("error", fail);
     sink.on("error", fail);
     sink.on("close", () => {
+      if (failed) return;
       try {
         fs.chmodSync(tmp, 0o644); // the umask may have taken bits away; others may read, no one else writes
         fs.renameSync(tmp, out);

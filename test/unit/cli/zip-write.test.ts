@@ -73,6 +73,13 @@ describe("zip writing (yazl)", () => {
     expect(await readZipEntry(zip, "missing.txt", 1024)).to.equal(null);
   });
 
+  it("rejects when a file to add cannot be read, leaving neither the zip nor its temporary file", async () => {
+    const zip = path.join(tmp, "broken.zip");
+    const err = await writeZip(zip, [{ name: "a.txt", data: "a" }, { name: "gone.bin", file: path.join(tmp, "missing.bin") }]).then(() => null, (e: Error) => e);
+    expect(err?.message).to.match(/ENOENT/);
+    expect(fs.readdirSync(tmp)).to.deep.equal([]);
+  });
+
   it("the submission zip holds the notebooks under their Unicode names, with the manifest's hashes", async () => {
     fs.mkdirSync(path.join(tmp, "notebooks"));
     const tiny = fs.readFileSync(path.join(FIXTURE_MASTERS, TINY), "utf8");
