@@ -4,11 +4,11 @@
  * kit version, and the hashes of earlier submissions) into one zip for the LMS, or copies it
  * into an exchange folder. Running the public checks first is the command's job (commands/submit.ts).
  */
-import AdmZip from "adm-zip";
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import type { Manifest } from "./discover";
+import { readZipEntry, writeZip, type ZipEntry } from "./zip-write";
 
 /** The folder beside the notebooks where the bonus cell saves its model (grader/bonus.ts's BONUS_DIR). */
 export const BONUS_MODEL_DIR = "bonus-model";
@@ -60,21 +60,27 @@ export function stripLargeOutputs(text: string, limit = MAX_OUTPUT_BYTES): { tex
   return { text: stripped ? JSON.stringify(nb, null, 1) + "\n" : text, stripped };
 }
 
+/** Largest manifest read back from an earlier submission (a real one is a few kilobytes). */
+const MAX_MANIFEST_BYTES = 1024 * 1024;
+
 /** The manifest of an earlier submission zip, if there is a readable one. */
-function earlierManifest(zipPath: string): { manifest: Manifest; sha256: string } | null {
+async function earlierManifest(zipPath: string): Promise<{ manifest: Manifest; sha256: string } | null> {
   if (!fs.existsSync(zipPath)) return null;
   try {
     const bytes = fs.readFileSync(zipPath);
-    const entry = new AdmZip(bytes).getEntry("manifest.json");
+    const entry = await readZipEntry(zipPath, "manifest.json", MAX_MANIFEST_BYTES);
     if (!entry) return null;
-    return { manifest: JSON.parse(entry.getData().toString("utf8")) as Manifest, sha256: sha256(bytes) };
+    return { manifest: JSON.parse(entry.toString("utf8")) as Manifest, sha256: sha256(bytes) };
   } catch {
     return null;
   }
 }
 
-/** Packs the submission zip; throws when there is no notebook to submit. */
-export function packSubmission(o: SubmitOptions): SubmitResult {
+/**
+ * Packs the submission zip. A bad student id, a missing exchange folder or a kit without
+ * notebooks throws at once (before anything is written); the zip itself is streamed (yazl).
+ */
+export function packSubmission(o: SubmitOptions): Promise<SubmitResult> {
   if (!/^[\w.@-]+$/.test(o.student)) throw new Error(`student id ${JSON.stringify(o.student)} may hold only letters, digits, '.', '@', '_' and '-'`);
   const nbDir = path.join(o.root, "notebooks");
   // hidden files and Jupyter's checkpoint copies are not the student's work
@@ -82,7 +88,7 @@ export function packSubmission(o: SubmitOptions): SubmitResult {
     ? fs.readdirSync(nbDir).filter((f) => f.endsWith(".ipynb") && !f.startsWith(".") && !f.endsWith("-checkpoint.ipynb")).sort()
     : [];
   if (notebooks.length === 0) throw new Error(`no notebooks to submit in ${nbDir}`);
-  const zip = new AdmZip();
+  const entries: ZipEntry[] = [];
   const files: Record<string, string> = {};
   let strippedOutputs = 0;
   for (const nb of notebooks) {
@@ -96,7 +102,7 @@ export function packSubmission(o: SubmitOptions): SubmitResult {
       // an unreadable notebook is submitted as it is: the grader reports it, the student keeps their work
     }
     const name = `notebooks/${nb}`;
-    zip.addFile(name, Buffer.from(text));
+    entries.push({ name, data: text });
     files[name] = sha256(text);
   }
   const modelDir = path.join(nbDir, BONUS_MODEL_DIR);
@@ -107,15 +113,22 @@ export function packSubmission(o: SubmitOptions): SubmitResult {
       if (fs.statSync(p).size > MAX_MODEL_FILE_BYTES) throw new Error(`${p} is larger than ${MAX_MODEL_FILE_BYTES} bytes`);
       const data = fs.readFileSync(p);
       const name = `notebooks/${BONUS_MODEL_DIR}/${f}`;
-      zip.addFile(name, data);
+      entries.push({ name, data });
       files[name] = sha256(data);
     }
   }
   const out = path.resolve(o.out ?? path.join(o.root, `${o.assignment}-${o.student}.zip`));
   if (o.to && !fs.existsSync(o.to)) throw new Error(`exchange folder not found: ${o.to}`);
   const copiedTo = o.to ? path.join(path.resolve(o.to), path.basename(out)) : undefined;
+  return writeSubmission(o, out, copiedTo, entries, files, strippedOutputs);
+}
+
+/** The part of packSubmission that waits: reading the earlier manifest, streaming the zip, copying it. */
+async function writeSubmission(
+  o: SubmitOptions, out: string, copiedTo: string | undefined, entries: ZipEntry[], files: Record<string, string>, strippedOutputs: number,
+): Promise<SubmitResult> {
   // the history follows the latest earlier zip: in the exchange folder if that is where it went
-  const earlier = (copiedTo ? earlierManifest(copiedTo) : null) ?? earlierManifest(out);
+  const earlier = (copiedTo ? await earlierManifest(copiedTo) : null) ?? (await earlierManifest(out));
   const history = earlier ? [...(earlier.manifest.history ?? []), { timestamp: earlier.manifest.timestamp, sha256: earlier.sha256 }] : [];
   const manifest: Manifest = {
     student: o.student,
@@ -125,11 +138,9 @@ export function packSubmission(o: SubmitOptions): SubmitResult {
     files,
     history,
   };
-  zip.addFile("manifest.json", Buffer.from(JSON.stringify(manifest, null, 2) + "\n"));
-  const tmp = `${out}.tmp-${process.pid}`;
-  zip.writeZip(tmp);
-  fs.chmodSync(tmp, 0o644); // adm-zip writes 0666: a submission is the student's, readable by others, writable by no one else
-  fs.renameSync(tmp, out); // never a half-written zip under the real name
+  entries.push({ name: "manifest.json", data: JSON.stringify(manifest, null, 2) + "\n" });
+  // mode 0644, renamed into place: readable by others, writable by no one else, never half-written
+  await writeZip(out, entries);
   if (copiedTo) {
     if (path.resolve(copiedTo) !== out) {
       fs.copyFileSync(out, `${copiedTo}.tmp-${process.pid}`);

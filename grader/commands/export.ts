@@ -30,11 +30,11 @@ interface ExportOptions {
 }
 
 /** Runs one export; returns the files written. */
-export function runExport(what: string, file: string | undefined, o: ExportOptions): string[] {
+export async function runExport(what: string, file: string | undefined, o: ExportOptions): Promise<string[]> {
   if (!WHAT.includes(what)) throw new Error(`unknown export ${JSON.stringify(what)}: use one of ${WHAT.join(", ")}`);
   if (what === "gradescope") {
     const out = path.join(o.out, "gradescope-autograder.zip");
-    buildGradescopeZip({ root: KIT_ROOT, out, specsDir: o.specs && path.resolve(o.specs), mastersDir: o.masters && path.resolve(o.masters) });
+    await buildGradescopeZip({ root: KIT_ROOT, out, specsDir: o.specs && path.resolve(o.specs), mastersDir: o.masters && path.resolve(o.masters) });
     return [out];
   }
   if (!fs.existsSync(o.gradebook)) throw new Error(`gradebook not found: ${o.gradebook} (run grade first)`);
@@ -90,8 +90,8 @@ Files: <out>/grades.csv, <out>/feedback/<student>.html, <out>/written/<cell id>.
 <out>/written/manual-points.csv (fill in points and comments, then export manual-import it),
 <out>/gradescope-autograder.zip (upload as the assignment's autograder on Gradescope),
 <out>/stats/stats.html, stats.csv and probes.csv (class statistics per question).`)
-    .action((what: string, file: string | undefined, opts: ExportOptions) => {
-      const files = runExport(what, file, opts);
+    .action(async (what: string, file: string | undefined, opts: ExportOptions) => {
+      const files = await runExport(what, file, opts);
       for (const f of files) process.stdout.write(`${f}\n`);
     });
 }

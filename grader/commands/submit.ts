@@ -25,7 +25,7 @@ export function registerSubmitCommand(program: Command): void {
     .option("-o, --out <file>", "where to write the zip (default: <assignment>-<student>.zip in the kit)")
     .option("--no-check", "skip the public checks")
     .addHelpText("after", "\nExit codes: 0 packed and every public check passed; 3 packed but some checks failed; 1 nothing packed.")
-    .action((opts: { student?: string; to?: string; out?: string; check: boolean }) => {
+    .action(async (opts: { student?: string; to?: string; out?: string; check: boolean }) => {
       const student = opts.student ?? process.env.NNKIT_STUDENT;
       if (!student) throw new Error("say who you are: npm run submit -- --student <your id> (or set NNKIT_STUDENT)");
       const course = loadCourseConfig(path.join(KIT_ROOT, "course.json"));
@@ -34,7 +34,7 @@ export function registerSubmitCommand(program: Command): void {
         checksPassed = runPublicChecks(KIT_ROOT);
         if (!checksPassed) process.stderr.write("warning: some public checks fail; submitting anyway (you can submit again later)\n");
       }
-      const r = packSubmission({
+      const r = await packSubmission({
         root: KIT_ROOT, student, assignment: course.assignment, kitVersion: kitVersion(), out: opts.out, to: opts.to,
       });
       const n = Object.keys(r.manifest.files).length;

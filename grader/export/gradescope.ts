@@ -5,10 +5,10 @@
  * visibility and the public feedback, built from the student view (./student-view.ts): of a
  * hidden probe only that it failed; of the log only the cells' own output.
  */
-import AdmZip from "adm-zip";
 import * as fs from "fs";
 import * as path from "path";
 import type { RunInput } from "../gradebook";
+import { writeZip, type ZipEntry } from "../zip-write";
 import { shortJson } from "./feedback";
 import { failedCellNotes, hiddenLine, studentLog, studentQuestionView, studentReason } from "./student-view";
 
@@ -128,42 +128,41 @@ export interface GradescopeConfig {
   notebookTimeoutMs?: number;
 }
 
-function addTree(zip: AdmZip, dir: string, zipDir: string, skip: (rel: string) => boolean, rel = ""): void {
+/** Adds every file below `dir` (but those `skip` names) as `zipDir/<path below dir>`, streamed from disk. */
+function addTree(entries: ZipEntry[], dir: string, zipDir: string, skip: (rel: string) => boolean, rel = ""): void {
   for (const e of fs.readdirSync(path.join(dir, rel), { withFileTypes: true })) {
     const r = path.posix.join(rel, e.name);
     if (skip(r)) continue;
-    if (e.isDirectory()) addTree(zip, dir, zipDir, skip, r);
-    else if (e.isFile()) zip.addLocalFile(path.join(dir, r), path.posix.join(zipDir, path.posix.dirname(r) === "." ? "" : path.posix.dirname(r)));
+    if (e.isDirectory()) addTree(entries, dir, zipDir, skip, r);
+    else if (e.isFile()) entries.push({ name: path.posix.join(zipDir, r), file: path.join(dir, r) });
   }
 }
 
 /**
  * Writes the autograder zip: the kit (package files, src without dist, grader, masters),
  * optionally another assignment's specs and masters, setup.sh and run_autograder at the root.
+ * Resolves to the names in the zip.
  */
-export function buildGradescopeZip(o: { root: string; out: string; specsDir?: string; mastersDir?: string; notebookTimeoutMs?: number }): string[] {
-  const zip = new AdmZip();
+export function buildGradescopeZip(o: { root: string; out: string; specsDir?: string; mastersDir?: string; notebookTimeoutMs?: number }): Promise<string[]> {
+  const entries: ZipEntry[] = [];
   for (const f of ["package.json", "package-lock.json", "tsconfig.json", "course.json"]) {
-    if (fs.existsSync(path.join(o.root, f))) zip.addLocalFile(path.join(o.root, f));
+    if (fs.existsSync(path.join(o.root, f))) entries.push({ name: f, file: path.join(o.root, f) });
   }
-  addTree(zip, path.join(o.root, "src"), "src", (r) => r === "dist" || r === "node_modules");
-  addTree(zip, path.join(o.root, "grader"), "grader", () => false);
-  if (fs.existsSync(path.join(o.root, "notebooks"))) addTree(zip, path.join(o.root, "notebooks"), "notebooks", (r) => !r.endsWith(".ipynb"));
+  addTree(entries, path.join(o.root, "src"), "src", (r) => r === "dist" || r === "node_modules");
+  addTree(entries, path.join(o.root, "grader"), "grader", () => false);
+  if (fs.existsSync(path.join(o.root, "notebooks"))) addTree(entries, path.join(o.root, "notebooks"), "notebooks", (r) => !r.endsWith(".ipynb"));
   const config: GradescopeConfig = { notebookTimeoutMs: o.notebookTimeoutMs };
   if (o.specsDir) {
-    addTree(zip, o.specsDir, "assignment/specs", (r) => !r.endsWith(".ts"));
+    addTree(entries, o.specsDir, "assignment/specs", (r) => !r.endsWith(".ts"));
     config.specs = "assignment/specs";
   }
   if (o.mastersDir) {
-    addTree(zip, o.mastersDir, "assignment/notebooks", (r) => !r.endsWith(".ipynb"));
+    addTree(entries, o.mastersDir, "assignment/notebooks", (r) => !r.endsWith(".ipynb"));
     config.masters = "assignment/notebooks";
   }
-  zip.addFile("gradescope.json", Buffer.from(JSON.stringify(config, null, 2) + "\n"));
+  entries.push({ name: "gradescope.json", data: JSON.stringify(config, null, 2) + "\n" });
   // Gradescope runs these two as executables: keep the unix mode bits in the zip
-  zip.addFile("setup.sh", Buffer.from(GRADESCOPE_SETUP), "", 0o755);
-  zip.addFile("run_autograder", Buffer.from(GRADESCOPE_RUN), "", 0o755);
-  fs.mkdirSync(path.dirname(path.resolve(o.out)), { recursive: true });
-  zip.writeZip(o.out);
-  fs.chmodSync(o.out, 0o644); // adm-zip writes 0666
-  return zip.getEntries().map((e) => e.entryName);
+  entries.push({ name: "setup.sh", data: GRADESCOPE_SETUP, mode: 0o755 });
+  entries.push({ name: "run_autograder", data: GRADESCOPE_RUN, mode: 0o755 });
+  return writeZip(o.out, entries);
 }

@@ -38,12 +38,12 @@ describe("housekeeping", function () {
     expect(fs.readdirSync(path.join(tmp, ".grader-work"))).to.deep.equal(["bo-123456789abc"]);
   });
 
-  it("writes the submission zip with mode 0644", () => {
+  it("writes the submission zip with mode 0644", async () => {
     fs.mkdirSync(path.join(tmp, "notebooks"));
     fs.copyFileSync(path.join(FIXTURE_MASTERS, TINY), path.join(tmp, "notebooks", TINY));
     const prev = process.umask(0);
     try {
-      const r = packSubmission({ root: tmp, student: "ada", assignment: "tiny", kitVersion: "0.1.0" });
+      const r = await packSubmission({ root: tmp, student: "ada", assignment: "tiny", kitVersion: "0.1.0" });
       expect(fs.statSync(r.zip).mode & 0o777).to.equal(0o644);
     } finally {
       process.umask(prev);

@@ -37,7 +37,7 @@ describe("the Gradescope autograder, offline from a clean folder", function () {
   const tmp = tmpDir("gradescope-offline");
   after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-  it("sets up with the runner cache built, and grades a submission without building anything", () => {
+  it("sets up with the runner cache built, and grades a submission without building anything", async () => {
     const out = path.join(tmp, "export");
     const r = grader(["export", "gradescope", "-o", out]);
     expect(r.code, r.err).to.equal(0);
@@ -78,7 +78,7 @@ describe("the Gradescope autograder, offline from a clean folder", function () {
     const master = JSON.parse(fs.readFileSync(path.join(KIT_ROOT, "notebooks", "01_activations.ipynb"), "utf8")) as NotebookJson;
     for (const c of master.cells) if (c.cell_type === "code") c.source = cellSource(c).replace(/^[ \t]*\/\/[ \t]*(BEGIN|END) SOLUTION.*$\n?/gm, "");
     fs.writeFileSync(path.join(studentKit, "notebooks", "01_activations.ipynb"), JSON.stringify(master, null, 1));
-    const packed = packSubmission({ root: studentKit, student: "ada", assignment: "nn-exercises", kitVersion: "0.1.0" });
+    const packed = await packSubmission({ root: studentKit, student: "ada", assignment: "nn-exercises", kitVersion: "0.1.0" });
     fs.mkdirSync(path.join(ag, "submission"));
     fs.copyFileSync(packed.zip, path.join(ag, "submission", path.basename(packed.zip)));
 

@@ -85,8 +85,8 @@ describe("the student kit, set up in a fresh folder", function () {
     const pkg = readJson<Record<string, unknown> & { scripts: Record<string, string>; dependencies: Record<string, string> }>(path.join(kit, "package.json"));
     expect(Object.keys(pkg.scripts).sort()).to.deep.equal(["build", "check", "prepare", "start", "submit"]);
     expect(pkg).not.to.have.property("devDependencies");
-    expect(Object.keys(pkg.dependencies)).to.include.members(["tslab", "nnkit", "@tensorflow/tfjs", "plotly.js-dist-min", "adm-zip"]);
-    expect(Object.keys(pkg.dependencies)).not.to.include.members(["mocha", "chai", "better-sqlite3", "playwright-core"]);
+    expect(Object.keys(pkg.dependencies)).to.include.members(["tslab", "nnkit", "@tensorflow/tfjs", "plotly.js-dist-min", "yazl", "yauzl"]);
+    expect(Object.keys(pkg.dependencies)).not.to.include.members(["mocha", "chai", "better-sqlite3", "playwright-core", "adm-zip"]);
     const lock = readJson<{ packages: Record<string, unknown> }>(path.join(kit, "package-lock.json"));
     expect(lock.packages).not.to.have.property("node_modules/mocha");
     expect(lock.packages).to.have.property("node_modules/tslab");

@@ -28,8 +28,8 @@ describe("submit", () => {
   });
   afterEach(() => fs.rmSync(kit, { recursive: true, force: true }));
 
-  it("packs notebooks, the bonus model and a manifest with each file's SHA-256", () => {
-    const r = packSubmission({ root: kit, student: "alice", assignment: "tiny", kitVersion: "0.1.0", now: new Date("2026-12-01T10:00:00Z") });
+  it("packs notebooks, the bonus model and a manifest with each file's SHA-256", async () => {
+    const r = await packSubmission({ root: kit, student: "alice", assignment: "tiny", kitVersion: "0.1.0", now: new Date("2026-12-01T10:00:00Z") });
     expect(path.basename(r.zip)).to.equal("tiny-alice.zip");
     expect(r.strippedOutputs).to.equal(1);
     const zip = new AdmZip(r.zip);
@@ -46,15 +46,15 @@ describe("submit", () => {
     expect(nb.cells[2].outputs?.[1].text).to.match(/^\[output of \d+ bytes removed by submit\]/);
   });
 
-  it("replaces an earlier submission but keeps its hash in the history, also in the exchange folder", () => {
+  it("replaces an earlier submission but keeps its hash in the history, also in the exchange folder", async () => {
     const exchange = path.join(kit, "exchange");
     fs.mkdirSync(exchange);
-    const first = packSubmission({ root: kit, student: "bob", assignment: "tiny", kitVersion: "0.1.0", to: exchange, now: new Date("2026-12-01T10:00:00Z") });
+    const first = await packSubmission({ root: kit, student: "bob", assignment: "tiny", kitVersion: "0.1.0", to: exchange, now: new Date("2026-12-01T10:00:00Z") });
     const firstHash = sha256(fs.readFileSync(first.zip));
     expect(first.copiedTo).to.equal(path.join(exchange, "tiny-bob.zip"));
     expect(sha256(fs.readFileSync(path.join(exchange, "tiny-bob.zip")))).to.equal(firstHash);
-    const second = packSubmission({ root: kit, student: "bob", assignment: "tiny", kitVersion: "0.1.0", to: exchange, now: new Date("2026-12-02T10:00:00Z") });
-    const third = packSubmission({ root: kit, student: "bob", assignment: "tiny", kitVersion: "0.1.0", to: exchange, now: new Date("2026-12-03T10:00:00Z") });
+    const second = await packSubmission({ root: kit, student: "bob", assignment: "tiny", kitVersion: "0.1.0", to: exchange, now: new Date("2026-12-02T10:00:00Z") });
+    const third = await packSubmission({ root: kit, student: "bob", assignment: "tiny", kitVersion: "0.1.0", to: exchange, now: new Date("2026-12-03T10:00:00Z") });
     expect(fs.readdirSync(exchange)).to.deep.equal(["tiny-bob.zip"]);
     const m = readManifest(path.join(exchange, "tiny-bob.zip"));
     expect(m.timestamp).to.equal("2026-12-03T10:00:00.000Z");
