@@ -14,7 +14,7 @@ import { planCells } from "./cells";
 import { masterReference, referenceFromChecks, type Reference } from "./expected";
 import { judgeQuestion, roundScore, type QuestionResult } from "./judge";
 import { readNotebook, NotebookError } from "./notebook";
-import { DEFAULT_LIMITS, runNotebook, type RunLimits } from "./run";
+import { DEFAULT_LIMITS, runNotebook, type RunLimits, type RunProfile } from "./run";
 import type { NotebookSpec } from "./spec";
 import { KIT_ROOT } from "./version";
 import type { ChecksFile } from "../src/check";
@@ -43,6 +43,11 @@ export interface GradeOptions {
    * False type-checks every cell again; the scores are the same, only slower.
    */
   reuseConversions?: boolean;
+  /**
+   * Record where the run's CPU time went (NotebookResult.profile): default true when the
+   * environment has NNKIT_GRADE_PROFILE=1. Scores are the same either way.
+   */
+  profile?: boolean;
 }
 
 export interface NotebookResult {
@@ -63,6 +68,8 @@ export interface NotebookResult {
    * channel that answered no request (tampering), output printed while probes ran.
    */
   instructorNotes?: string[];
+  /** With the `profile` option: the child's CPU time by stage (see RunProfile). */
+  profile?: RunProfile;
 }
 
 /** The resource limits of a notebook: options, then the spec, then the defaults. */
@@ -133,6 +140,7 @@ export async function gradeNotebook(spec: NotebookSpec, notebookPath: string, op
   const plan = planCells(reference.cells, submission);
   const run = await runNotebook(opts.root ?? KIT_ROOT, plan.cells, questions.filter((q) => q.compare.kind !== "output"), limitsFor(spec, opts), {
     conversions: opts.reuseConversions === false ? {} : reference.conversions,
+    profile: opts.profile ?? process.env.NNKIT_GRADE_PROFILE === "1",
   });
   const judged = questions.map((q) => judgeQuestion(q, run));
   const notes = [...plan.notes, ...run.notes];
@@ -147,5 +155,6 @@ export async function gradeNotebook(spec: NotebookSpec, notebookPath: string, op
     cells: run.cells.map((c) => (c.ok ? { id: c.id, ok: true } : { id: c.id, ok: false, error: c.error })),
     notes: notes.length > 0 ? notes : undefined,
     instructorNotes: run.instructorNotes.length > 0 ? run.instructorNotes : undefined,
+    ...(run.profile ? { profile: run.profile } : {}),
   };
 }
