@@ -14,6 +14,7 @@ import { planCells } from "./cells";
 import { masterReference, referenceFromChecks, type Reference } from "./expected";
 import { judgeQuestion, roundScore, type QuestionResult } from "./judge";
 import { readNotebook, NotebookError } from "./notebook";
+import { precheckCells } from "./typecheck";
 import { DEFAULT_LIMITS, runNotebook, type RunLimits, type RunProfile } from "./run";
 import type { NotebookSpec } from "./spec";
 import { KIT_ROOT } from "./version";
@@ -43,6 +44,12 @@ export interface GradeOptions {
    * False type-checks every cell again; the scores are the same, only slower.
    */
   reuseConversions?: boolean;
+  /**
+   * Type-check the cells in the grader's warm checker (grader/typecheck.ts) and hand the clean
+   * conversions to the child (default true; NNKIT_WARM_TYPECHECK=0 turns it off). False leaves
+   * every cell the master has not converted to the child; the scores are the same.
+   */
+  warmTypecheck?: boolean;
   /**
    * Record where the run's CPU time went (NotebookResult.profile): default true when the
    * environment has NNKIT_GRADE_PROFILE=1. Scores are the same either way.
@@ -138,8 +145,13 @@ export async function gradeNotebook(spec: NotebookSpec, notebookPath: string, op
     };
   }
   const plan = planCells(reference.cells, submission);
-  const run = await runNotebook(opts.root ?? KIT_ROOT, plan.cells, questions.filter((q) => q.compare.kind !== "output"), limitsFor(spec, opts), {
-    conversions: opts.reuseConversions === false ? {} : reference.conversions,
+  const root = opts.root ?? KIT_ROOT;
+  const limits = limitsFor(spec, opts);
+  const known = opts.reuseConversions === false ? {} : reference.conversions;
+  const warm = opts.reuseConversions !== false && (opts.warmTypecheck ?? process.env.NNKIT_WARM_TYPECHECK !== "0");
+  const checked = warm ? await precheckCells(root, plan.cells, known, limits.cellTimeoutMs) : {};
+  const run = await runNotebook(root, plan.cells, questions.filter((q) => q.compare.kind !== "output"), limits, {
+    conversions: { ...checked, ...known },
     profile: opts.profile ?? process.env.NNKIT_GRADE_PROFILE === "1",
   });
   const judged = questions.map((q) => judgeQuestion(q, run));
