@@ -40,11 +40,12 @@ const cpuSeconds = (u: NodeJS.CpuUsage): number => (u.user + u.system) / 1e6;
  * Grades `n` submissions (each a copy of every master) and returns the CPU seconds per
  * submission by stage, and per notebook. `options` is passed to every gradeNotebook call.
  */
-export async function profileGrading(n: number, options: GradeOptions = {}): Promise<{ rows: StageRow[]; perNotebook: Map<string, number>; results: NotebookResult[] }> {
+export async function profileGrading(n: number, options: GradeOptions = {}): Promise<{ rows: StageRow[]; perNotebook: Map<string, number>; topCells: [string, number][]; results: NotebookResult[] }> {
   const specs = loadAssignment();
   const totals = { start: 0, check: 0, data: 0, run: 0, probe: 0, grader: 0 };
   const perNotebook = new Map<string, number>();
   const results: NotebookResult[] = [];
+  const byCell = new Map<string, number>();
   // The references (the masters' runs) are built before anything is measured, as a batch does.
   for (const spec of specs) await gradeNotebook(spec, path.join(KIT_ROOT, "notebooks", spec.notebook), { ...options, profile: false });
   for (let i = 0; i < n; i++) {
@@ -58,7 +59,11 @@ export async function profileGrading(n: number, options: GradeOptions = {}): Pro
       const p = r.profile as RunProfile;
       if (!p) throw new Error(`${spec.notebook}: the run reported no profile`);
       let data = 0;
-      for (const c of p.cells) if (DATA_LOADING.test(sources.get(c.id) ?? "")) data += c.runMs / 1000;
+      for (const c of p.cells) {
+        if (DATA_LOADING.test(sources.get(c.id) ?? "")) data += c.runMs / 1000;
+        const name = `${spec.notebook.slice(0, 2)}:${c.id}`;
+        byCell.set(name, (byCell.get(name) ?? 0) + (c.runMs + c.checkMs) / 1000 / n);
+      }
       totals.start += p.startMs / 1000;
       totals.check += p.checkMs / 1000;
       totals.data += data;
@@ -71,17 +76,18 @@ export async function profileGrading(n: number, options: GradeOptions = {}): Pro
   }
   const rows: StageRow[] = [
     { stage: "starting the child (node, snapshot restore)", seconds: totals.start / n },
-    { stage: "type-checking cells (not reused)", seconds: totals.check / n },
+    { stage: "type-checking cells in the child", seconds: totals.check / n },
     { stage: "running 05's data-loading cells", seconds: totals.data / n },
     { stage: "running the other cells", seconds: totals.run / n },
     { stage: "probes", seconds: totals.probe / n },
-    { stage: "grader process (reference, plan, judging)", seconds: totals.grader / n },
+    { stage: "grader process (reference, plan, judging, its warm type-checker)", seconds: totals.grader / n },
   ];
-  return { rows, perNotebook, results };
+  const topCells = [...byCell].sort((a, b) => b[1] - a[1]).slice(0, 10);
+  return { rows, perNotebook, topCells, results };
 }
 
 /** Prints the table of `rows` with each stage's share of their sum. */
-export function printProfile(rows: StageRow[], perNotebook: Map<string, number>, n: number): void {
+export function printProfile(rows: StageRow[], perNotebook: Map<string, number>, topCells: [string, number][], n: number): void {
   const total = rows.reduce((s, r) => s + r.seconds, 0);
   console.log(`\nCPU seconds per submission (${n} submission(s) of every master, one notebook at a time):`);
   console.log("| stage | CPU s per submission | share |");
@@ -90,14 +96,15 @@ export function printProfile(rows: StageRow[], perNotebook: Map<string, number>,
   console.log(`| total | ${total.toFixed(2)} | 100% |`);
   console.log(`master precheck: once per batch, ${total.toFixed(2)} s (one submission), i.e. ${(total / n).toFixed(2)} s per submission in a batch of ${n}; 0 when cached`);
   console.log("\nper notebook (CPU s): " + [...perNotebook].map(([nb, s]) => `${nb} ${s.toFixed(2)}`).join(", "));
+  console.log("costliest cells (CPU s, running and type-checking in the child): " + topCells.map(([c, s]) => `${c} ${s.toFixed(2)}`).join(", "));
 }
 
 /** Runs the profile and prints its table. */
 export async function main(): Promise<void> {
   const v = Number(process.env.BENCH_SUBMISSIONS ?? 2);
   if (!Number.isInteger(v) || v < 1) throw new Error("BENCH_SUBMISSIONS must be a whole number >= 1");
-  const { rows, perNotebook } = await profileGrading(v);
-  printProfile(rows, perNotebook, v);
+  const { rows, perNotebook, topCells } = await profileGrading(v);
+  printProfile(rows, perNotebook, topCells, v);
 }
 
 if (require.main === module) {
