@@ -103,7 +103,8 @@ export function printProfile(rows: StageRow[], perNotebook: Map<string, number>,
 export async function main(): Promise<void> {
   const v = Number(process.env.BENCH_SUBMISSIONS ?? 2);
   if (!Number.isInteger(v) || v < 1) throw new Error("BENCH_SUBMISSIONS must be a whole number >= 1");
-  const { rows, perNotebook, topCells } = await profileGrading(v);
+  // As in the bulk grader's workers: the warm type-checker is on unless NNKIT_WARM_TYPECHECK=0.
+  const { rows, perNotebook, topCells } = await profileGrading(v, { warmTypecheck: process.env.NNKIT_WARM_TYPECHECK !== "0" });
   printProfile(rows, perNotebook, topCells, v);
 }
 

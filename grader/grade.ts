@@ -46,8 +46,9 @@ export interface GradeOptions {
   reuseConversions?: boolean;
   /**
    * Type-check the cells in the grader's warm checker (grader/typecheck.ts) and hand the clean
-   * conversions to the child (default true; NNKIT_WARM_TYPECHECK=0 turns it off). False leaves
-   * every cell the master has not converted to the child; the scores are the same.
+   * conversions to the child. It pays off in a process that grades many notebooks (the bulk
+   * grader's workers turn it on); the default is off, or NNKIT_WARM_TYPECHECK=1. Off leaves every
+   * cell the master has not converted to the child; the scores are the same.
    */
   warmTypecheck?: boolean;
   /**
@@ -148,7 +149,7 @@ export async function gradeNotebook(spec: NotebookSpec, notebookPath: string, op
   const root = opts.root ?? KIT_ROOT;
   const limits = limitsFor(spec, opts);
   const known = opts.reuseConversions === false ? {} : reference.conversions;
-  const warm = opts.reuseConversions !== false && (opts.warmTypecheck ?? process.env.NNKIT_WARM_TYPECHECK !== "0");
+  const warm = opts.reuseConversions !== false && (opts.warmTypecheck ?? process.env.NNKIT_WARM_TYPECHECK === "1");
   const checked = warm ? await precheckCells(root, plan.cells, known, limits.cellTimeoutMs) : {};
   const run = await runNotebook(root, plan.cells, questions.filter((q) => q.compare.kind !== "output"), limits, {
     conversions: { ...checked, ...known },
