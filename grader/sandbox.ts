@@ -250,17 +250,13 @@ function realPath(p: string): string {
 
 /**
  * The rlimits of a run. The address space cannot be tight: V8 reserves about 10 GB of address
- * space for each WebAssembly memory (its guard regions; tfjs's wasm backend has one) besides the
- * heap's own cage and code space, and a node process that starts the wasm backend peaks near
- * 20 GB. At 16 GB plus twice the heap cap, V8's reservation failed now and then: it ran full
- * garbage collections and retried (about 2.5 CPU seconds per notebook), and sometimes gave up,
- * so that the notebook silently fell back to the cpu backend with other numbers. The limit is
- * therefore 64 GB plus twice the heap cap, still a backstop against runaway reservations; the
- * resident memory watchdog (rssLimitMb) and the heap cap are the real memory limits.
+ * space for each WebAssembly memory (its guard regions; tfjs's wasm backend has one), so the
+ * limit is 16 GB plus twice the heap cap, a backstop against runaway reservations; the resident
+ * memory watchdog (rssLimitMb) and the heap cap are the real memory limits.
  */
 function isolationLimits(opts: SandboxOptions): IsolationLimits {
   const cpuSeconds = opts.cpuSeconds ?? (opts.timeoutMs !== undefined ? Math.ceil(opts.timeoutMs / 1000) * 2 + 30 : 1800);
-  return { cpuSeconds, addressSpaceMb: 65536 + 2 * opts.memoryMb, processes: 128, fileSizeMb: 64, tmpMb: 64 };
+  return { cpuSeconds, addressSpaceMb: 16384 + 2 * opts.memoryMb, processes: 128, fileSizeMb: 64, tmpMb: 64 };
 }
 
 /** How a run is isolated, per NNKIT_ISOLATION; throws when isolation is required and impossible. */
