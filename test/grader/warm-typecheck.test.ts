@@ -35,12 +35,21 @@ describe("grader: warm type-checking in the grading process", function () {
   const tmp = new TempDir();
   after(() => tmp.cleanup());
 
-  /** Grades `file` with the warm checker off, then on, and expects the very same result. */
+  /**
+   * Grades `file` with the warm checker off, then on, and expects the very same result. On a
+   * machine short of address space a child's wasm backend can fail to start and fall back to the
+   * cpu backend (its setup cell says so), which changes the numbers whichever path graded it:
+   * such a pair is graded again, and only a pair that chose the same backend is compared.
+   */
   async function bothWays(spec: Parameters<typeof gradeNotebook>[0], file: string, opts = {}): Promise<{ cold: NotebookResult; warm: NotebookResult }> {
-    const cold = await gradeNotebook(spec, file, { ...opts, warmTypecheck: false, profile: true });
-    const warm = await gradeNotebook(spec, file, { ...opts, warmTypecheck: true, profile: true });
-    expect(comparable(warm)).to.deep.equal(comparable(cold));
-    return { cold, warm };
+    const backend = (r: NotebookResult): string => /tfjs backend: [^\n]*/.exec(r.log)?.[0] ?? "";
+    for (let attempt = 1; ; attempt++) {
+      const cold = await gradeNotebook(spec, file, { ...opts, warmTypecheck: false, profile: true });
+      const warm = await gradeNotebook(spec, file, { ...opts, warmTypecheck: true, profile: true });
+      if (backend(cold) !== backend(warm) && attempt < 4) continue;
+      expect(comparable(warm)).to.deep.equal(comparable(cold));
+      return { cold, warm };
+    }
   }
 
   for (const notebook of MASTERS) {
