@@ -18,7 +18,7 @@ export interface GradeJobInput {
   options: { cellTimeoutMs?: number; notebookTimeoutMs?: number; memoryMb?: number };
 }
 
-type GradeFn = (spec: NotebookSpec, notebookPath: string, opts?: GradeJobInput["options"] & { masterPath?: string }) => Promise<unknown>;
+type GradeFn = (spec: NotebookSpec, notebookPath: string, opts?: GradeJobInput["options"] & { masterPath?: string; warmTypecheck?: boolean }) => Promise<unknown>;
 
 const specCache = new Map<string, NotebookSpec[]>();
 
@@ -30,7 +30,9 @@ async function handle(input: GradeJobInput): Promise<unknown> {
   // eslint-disable-next-line @typescript-eslint/no-var-requires
   const core = require("./grade") as { gradeNotebook: GradeFn };
   const masterPath = input.mastersDir ? path.join(input.mastersDir, spec.notebook) : undefined;
-  return core.gradeNotebook(spec, input.path, { ...input.options, masterPath });
+  // A worker grades notebook after notebook: its type-checker stays warm across them
+  // (grader/typecheck.ts); NNKIT_WARM_TYPECHECK=0 leaves all checking to the children.
+  return core.gradeNotebook(spec, input.path, { ...input.options, masterPath, warmTypecheck: process.env.NNKIT_WARM_TYPECHECK !== "0" });
 }
 
 process.on("message", (msg: { id: number; input: GradeJobInput }) => {

@@ -14,7 +14,8 @@ import { planCells } from "./cells";
 import { masterReference, referenceFromChecks, type Reference } from "./expected";
 import { judgeQuestion, roundScore, type QuestionResult } from "./judge";
 import { readNotebook, NotebookError } from "./notebook";
-import { DEFAULT_LIMITS, runNotebook, type RunLimits } from "./run";
+import { precheckCells } from "./typecheck";
+import { DEFAULT_LIMITS, runNotebook, type RunLimits, type RunProfile } from "./run";
 import type { NotebookSpec } from "./spec";
 import { KIT_ROOT } from "./version";
 import type { ChecksFile } from "../src/check";
@@ -43,6 +44,18 @@ export interface GradeOptions {
    * False type-checks every cell again; the scores are the same, only slower.
    */
   reuseConversions?: boolean;
+  /**
+   * Type-check the cells in the grader's warm checker (grader/typecheck.ts) and hand the clean
+   * conversions to the child. It pays off in a process that grades many notebooks (the bulk
+   * grader's workers turn it on); the default is off, or NNKIT_WARM_TYPECHECK=1. Off leaves every
+   * cell the master has not converted to the child; the scores are the same.
+   */
+  warmTypecheck?: boolean;
+  /**
+   * Record where the run's CPU time went (NotebookResult.profile): default true when the
+   * environment has NNKIT_GRADE_PROFILE=1. Scores are the same either way.
+   */
+  profile?: boolean;
 }
 
 export interface NotebookResult {
@@ -63,6 +76,8 @@ export interface NotebookResult {
    * channel that answered no request (tampering), output printed while probes ran.
    */
   instructorNotes?: string[];
+  /** With the `profile` option: the child's CPU time by stage (see RunProfile). */
+  profile?: RunProfile;
 }
 
 /** The resource limits of a notebook: options, then the spec, then the defaults. */
@@ -131,8 +146,14 @@ export async function gradeNotebook(spec: NotebookSpec, notebookPath: string, op
     };
   }
   const plan = planCells(reference.cells, submission);
-  const run = await runNotebook(opts.root ?? KIT_ROOT, plan.cells, questions.filter((q) => q.compare.kind !== "output"), limitsFor(spec, opts), {
-    conversions: opts.reuseConversions === false ? {} : reference.conversions,
+  const root = opts.root ?? KIT_ROOT;
+  const limits = limitsFor(spec, opts);
+  const known = opts.reuseConversions === false ? {} : reference.conversions;
+  const warm = opts.reuseConversions !== false && (opts.warmTypecheck ?? process.env.NNKIT_WARM_TYPECHECK === "1");
+  const checked = warm ? await precheckCells(root, plan.cells, known, limits.cellTimeoutMs) : {};
+  const run = await runNotebook(root, plan.cells, questions.filter((q) => q.compare.kind !== "output"), limits, {
+    conversions: { ...checked, ...known },
+    profile: opts.profile ?? process.env.NNKIT_GRADE_PROFILE === "1",
   });
   const judged = questions.map((q) => judgeQuestion(q, run));
   const notes = [...plan.notes, ...run.notes];
@@ -147,5 +168,6 @@ export async function gradeNotebook(spec: NotebookSpec, notebookPath: string, op
     cells: run.cells.map((c) => (c.ok ? { id: c.id, ok: true } : { id: c.id, ok: false, error: c.error })),
     notes: notes.length > 0 ? notes : undefined,
     instructorNotes: run.instructorNotes.length > 0 ? run.instructorNotes : undefined,
+    ...(run.profile ? { profile: run.profile } : {}),
   };
 }

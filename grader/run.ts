@@ -59,6 +59,27 @@ export interface RunOptions {
   outputCapBytes?: number;
   /** Fresh children to try after one hung or crashed, skipping what did (default 2). */
   retries?: number;
+  /** Ask the child for its CPU time per step (the grading profile); never changes a result. */
+  profile?: boolean;
+}
+
+/**
+ * Where a run's CPU time went, in ms, as the child reported it (over every attempt). The child's
+ * own word: good for a profile, never used for a score.
+ */
+export interface RunProfile {
+  /** Starting the child: node, restoring the snapshot, the setup request. */
+  startMs: number;
+  /** Type-checking the cells that were not reused from the master. */
+  checkMs: number;
+  /** Running the cells, type-checking excluded. */
+  runMs: number;
+  /** Running the probes and encoding their values. */
+  probeMs: number;
+  /** Children started (one, plus one per retry). */
+  children: number;
+  /** Per cell: its id, type-checking and running ms. */
+  cells: { id: string; checkMs: number; runMs: number }[];
 }
 
 export const DEFAULT_LIMITS: RunLimits = { cellTimeoutMs: 30_000, notebookTimeoutMs: 180_000, probeTimeoutMs: 10_000, memoryMb: 2048 };
@@ -95,6 +116,8 @@ export interface RunResult {
   instructorNotes: string[];
   /** The conversions the child reported, when they were asked for. */
   conversions: CellConversion[];
+  /** With `options.profile`: where the child's CPU time went. */
+  profile?: RunProfile;
 }
 
 const GRACE_MS = 3000;
@@ -127,6 +150,16 @@ interface Attempt {
   probePrinted: number;
   /** Bytes the child wrote straight to its stdout and stderr (never kept for students). */
   rawOutputBytes: number;
+  profile: RunProfile;
+}
+
+function emptyProfile(): RunProfile {
+  return { startMs: 0, checkMs: 0, runMs: 0, probeMs: 0, children: 0, cells: [] };
+}
+
+/** A reported CPU figure in ms, or 0 when there is none (or it is not a sane number). */
+function cpuOf(v: unknown): number {
+  return typeof v === "number" && Number.isFinite(v) && v >= 0 ? v : 0;
 }
 
 /** A conversion copied field by field (only clean ones are ever reused). */
@@ -165,6 +198,7 @@ function requestFor(step: Step, nonce: string, planned: PlannedCell[], limits: R
         resultCapChars: RESULT_CAP_CHARS,
         conversions,
         recordConversions: !!options.recordConversions,
+        profile: !!options.profile,
       };
     }
     case "cell":
@@ -183,7 +217,8 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 /** Runs the steps in one sandboxed child, one request at a time; never rejects. */
 async function attempt(root: string, planned: PlannedCell[], cells: number[], questions: RunQuestion[], limits: RunLimits, options: RunOptions, deadline: number): Promise<Attempt> {
   const program = await runnerProgram(root, limits.memoryMb);
-  const state: Attempt = { cellsDone: new Map(), types: {}, outcomes: new Map(), conversions: [], done: false, ignoredLines: 0, probePrinted: 0, rawOutputBytes: 0 };
+  const state: Attempt = { cellsDone: new Map(), types: {}, outcomes: new Map(), conversions: [], done: false, ignoredLines: 0, probePrinted: 0, rawOutputBytes: 0, profile: emptyProfile() };
+  state.profile.children = 1;
   const names = [...new Set(questions.flatMap((q) => q.requires))];
   const steps: Step[] = [{ kind: "setup" }, ...cells.map((index): Step => ({ kind: "cell", index })), { kind: "names", names }];
   let pending: { step: Step; nonce: string } | undefined;
@@ -225,8 +260,17 @@ async function attempt(root: string, planned: PlannedCell[], cells: number[], qu
   const accept = (step: Step, m: Record<string, unknown>): void => {
     switch (step.kind) {
       case "setup":
+        if (options.profile) state.profile.startMs += cpuOf(m.cpu);
         break;
       case "cell":
+        if (options.profile) {
+          const cpu = isRecord(m.cpu) ? m.cpu : {};
+          const check = cpuOf(cpu.check);
+          const run = Math.max(0, cpuOf(cpu.total) - check);
+          state.profile.checkMs += check;
+          state.profile.runMs += run;
+          state.profile.cells.push({ id: planned[step.index].id, checkMs: check, runMs: run });
+        }
         state.cellsDone.set(step.index, {
           id: planned[step.index].id,
           ok: m.ok === true,
@@ -264,6 +308,7 @@ async function attempt(root: string, planned: PlannedCell[], cells: number[], qu
         got.set(step.probe.index, outcome);
         state.outcomes.set(step.question, got);
         if (typeof m.printed === "number" && m.printed > 0) state.probePrinted += m.printed;
+        if (options.profile) state.profile.probeMs += cpuOf(m.cpu);
         break;
       }
     }
@@ -327,6 +372,7 @@ export async function runNotebook(root: string, planned: PlannedCell[], question
   let ignored = 0;
   let probePrinted = 0;
   let rawBytes = 0;
+  const profile = emptyProfile();
   const rounds = 1 + (options.retries ?? 2);
   for (let round = 0; round < rounds; round++) {
     const cells = planned.map((_, index) => index).filter((index) => !skippedCells.has(index));
@@ -334,6 +380,8 @@ export async function runNotebook(root: string, planned: PlannedCell[], question
     ignored += last.ignoredLines;
     probePrinted += last.probePrinted;
     rawBytes += last.rawOutputBytes;
+    for (const k of ["startMs", "checkMs", "runMs", "probeMs", "children"] as const) profile[k] += last.profile[k];
+    profile.cells.push(...last.profile.cells);
     if (!last.failure) break;
     status = last.failure.kind === "timeout" || (status as string) === "timeout" ? "timeout" : "crash";
     reason = reason ? `${reason}; ${last.failure.cause}` : last.failure.cause;
@@ -375,5 +423,7 @@ export async function runNotebook(root: string, planned: PlannedCell[], question
     if (cut > 0) log.push(`[... ${cut} more characters of output not kept]`);
     if (!c.ok && c.stderr.trim() && c.stderr.trim() !== c.error) log.push(c.stderr.slice(0, LOG_CELL_CHARS).trimEnd());
   }
-  return { cells, types: final.types, outcomes: final.outcomes, questionFailures: failedQuestions, status, reason, log: log.join("\n"), notes, instructorNotes, conversions: final.conversions };
+  return { cells, types: final.types, outcomes: final.outcomes, questionFailures: failedQuestions, status, reason, log: log.join("\n"), notes, instructorNotes, conversions: final.conversions,
+    ...(options.profile ? { profile } : {}),
+  };
 }

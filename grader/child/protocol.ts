@@ -44,6 +44,11 @@ export interface SetupRequest {
   conversions: Record<string, Conversion>;
   /** Report every clean conversion (only for the master's run, which is trusted). */
   recordConversions: boolean;
+  /**
+   * Add the child's CPU milliseconds to each reply (start, type-checking, running): for the
+   * grading profile only. What the child says of its own time is never part of a score.
+   */
+  profile?: boolean;
 }
 
 /** Run one cell. */
@@ -78,6 +83,8 @@ export type Request = SetupRequest | CellRequest | NamesRequest | ProbeRequest;
 export interface ReadyReply {
   t: "ready";
   nonce: string;
+  /** With `profile`: CPU ms the process used before it was ready (start, snapshot restore). */
+  cpu?: number;
 }
 
 export interface CellReply {
@@ -90,6 +97,8 @@ export interface CellReply {
   dropped: number;
   /** Clean conversions made while the cell ran (only when the setup asked for them). */
   conversions: { key: string; conversion: Conversion }[];
+  /** With `profile`: CPU ms of the cell, and of its type-checking among them. */
+  cpu?: { check: number; total: number };
 }
 
 export interface NamesReply {
@@ -105,6 +114,8 @@ export interface ProbeReply {
   outcome: unknown;
   /** Bytes the notebook printed while the probe ran (never shown to students). */
   printed: number;
+  /** With `profile`: CPU ms of the probe. */
+  cpu?: number;
 }
 
 export type Reply = ReadyReply | CellReply | NamesReply | ProbeReply;

@@ -248,6 +248,12 @@ function start(): void {
 
 function main(tslab: TslabModules, conv: Converter, root: string): void {
   realExit = process.exit.bind(process) as (code: number) => never;
+  // Saved before any notebook code runs; read only for the grading profile (setup.profile).
+  const cpuUsage = process.cpuUsage.bind(process);
+  const cpuMs = (): number => {
+    const u = cpuUsage();
+    return (u.user + u.system) / 1000;
+  };
   // vm.runInThisContext calls script.runInThisContext, which calls super.runInContext: both are
   // looked up on these prototypes at call time, so they are frozen before a notebook can patch them.
   Object.freeze(vm.Script.prototype);
@@ -306,12 +312,16 @@ function main(tslab: TslabModules, conv: Converter, root: string): void {
   const givenKeys = objectKeys(setup.conversions);
   for (let i = 0; i < givenKeys.length; i++) known[givenKeys[i]] = setup.conversions[givenKeys[i]];
   let made = list();
+  /** CPU ms spent type-checking during the current cell (profile only). */
+  let checkMs = 0;
   const converter: Converter = {
     convert(prevDecl, src) {
       const key = sha256(`${prevDecl.length}:${prevDecl}\u0000${src}`);
       const reused = known[key];
       if (reused) return reused;
+      const before = setup.profile ? cpuMs() : 0;
       const conversion = conv.convert(prevDecl, src);
+      if (setup.profile) checkMs += cpuMs() - before;
       // Side files (a cell importing a local .ts module) depend on files on disk: never reused.
       if (setup.recordConversions && conversion.diagnostics.length === 0 && !conversion.sideOutputs) {
         const clean = bare<Conversion>();
@@ -373,11 +383,16 @@ function main(tslab: TslabModules, conv: Converter, root: string): void {
     return `{"ok":true,"value":${text}}`;
   };
 
-  const probeReply = (nonce: string, outcome: string): string => `{"t":"probe","nonce":${jsonStringify(nonce)},"outcome":${outcome},"printed":${capture.printed}}`;
+  /** CPU ms at the start of the current request (profile only). */
+  let requestStart = 0;
+  const cpuField = (): string => (setup.profile ? `,"cpu":${jsonStringify(cpuMs() - requestStart)}` : "");
+
+  const probeReply = (nonce: string, outcome: string): string => `{"t":"probe","nonce":${jsonStringify(nonce)},"outcome":${outcome},"printed":${capture.printed}${cpuField()}}`;
 
   /** Runs one probe; returns its reply, or undefined when `done` will be called with it later. */
   const runProbe = (req: ProbeRequest, done: (reply: string) => void): string | undefined => {
     capture = freshCapture();
+    if (setup.profile) requestStart = cpuMs();
     let value: unknown;
     try {
       const inputs = materializeInputs(req.inputs);
@@ -415,6 +430,8 @@ function main(tslab: TslabModules, conv: Converter, root: string): void {
   const runCell = (req: CellRequest, done: (reply: string) => void): void => {
     capture = freshCapture();
     made = list();
+    checkMs = 0;
+    if (setup.profile) requestStart = cpuMs();
     let timedOut = false;
     let finished = false;
     // tslab runs a cell's code with vm.runInThisContext: a timeout there stops a synchronous
@@ -439,9 +456,10 @@ function main(tslab: TslabModules, conv: Converter, root: string): void {
         if (matches(/Script execution timed out/, error)) error = `the cell did not finish within ${setup.cellTimeoutMs} ms (endless loop?)`;
       }
       const conversions = joined(made, ",");
+      const cpu = setup.profile ? `,"cpu":{"check":${jsonStringify(checkMs)},"total":${jsonStringify(cpuMs() - requestStart)}}` : "";
       done(
         `{"t":"cell","nonce":${jsonStringify(req.nonce)},"ok":${ok ? "true" : "false"}${error === undefined ? "" : `,"error":${jsonStringify(error)}`},` +
-          `"stdout":${jsonStringify(capture.stdout)},"stderr":${jsonStringify(capture.stderr)},"dropped":${capture.dropped},"conversions":[${conversions}]}`,
+          `"stdout":${jsonStringify(capture.stdout)},"stderr":${jsonStringify(capture.stderr)},"dropped":${capture.dropped},"conversions":[${conversions}]${cpu}}`,
       );
     };
     try {
@@ -503,7 +521,7 @@ function main(tslab: TslabModules, conv: Converter, root: string): void {
     }
   };
 
-  send(`{"t":"ready","nonce":${jsonStringify(setup.nonce)}}`);
+  send(`{"t":"ready","nonce":${jsonStringify(setup.nonce)}${setup.profile ? `,"cpu":${jsonStringify(cpuMs())}` : ""}}`);
   serve();
 }
 
