@@ -1,9 +1,11 @@
 // Sum over every axis but the last of a float32 tensor: the bias gradient of a
 // conv layer (dy summed over batch, rows and columns). wasm's Sum transposes
-// the reduced axes innermost with a scalar copy first; a row of ones times dy
-// viewed as [N, C] is one XNNPACK matrix product instead.
+// the reduced axes innermost with a scalar copy first; this one sums dy viewed
+// as [N, C] column by column in the kit's own WebAssembly (wasm-module.ts). A
+// row of ones times dy on XNNPACK, as before, spent most of its time packing dy.
 import * as tf from "@tensorflow/tfjs";
 import { KernelArgs, KernelCall } from "./kernel-call";
+import { addressOf, kitWasm } from "./wasm-module";
 
 /** True when `axis` names exactly the axes 0..rank-2 (in any order, negatives allowed). */
 function reducesAllButLast(axis: number | number[], rank: number): boolean {
@@ -29,15 +31,10 @@ export function biasSumKernel(
     const c = x.shape[rank - 1];
     const n = x.shape.reduce((p, d) => p * d, 1) / c;
     if (n === 0 || c === 0) return original(args);
-    const k = call(args);
-    const ones = k.backend.makeOutput([1, 1, n], "float32");
-    (k.backend.typedArrayFromHeap(ones) as Float32Array).fill(1);
-    const flat = k.reshape(x, [1, n, c]);
-    const product = k.run("BatchMatMul", { a: ones, b: flat }, { transposeA: false, transposeB: false });
-    k.release(ones, flat);
+    const backend = call(args).backend;
     const shape = attrs.keepDims ? [...Array<number>(rank - 1).fill(1), c] : [c];
-    const out = k.reshape(product, shape);
-    k.release(product);
+    const out = backend.makeOutput(shape, "float32");
+    kitWasm(backend).columnSum(addressOf(backend, x), addressOf(backend, out), n, c);
     return out;
   };
 }

@@ -1,17 +1,31 @@
-// Conv2DBackpropFilter for wasm, which has none. dW[i,j,ci,co] is a
-// correlation of the input with dy over batch and output positions; written as
-// a forward conv2d it runs on XNNPACK: the input transposed to [Cin,H,W,B] is
-// the "batch of images", dy transposed to [OH,OW,B,Cout] is the "filter", and
-// the forward stride becomes the dilation.
+// Conv2DBackpropFilter for wasm, which has none, as one matrix product on
+// XNNPACK: with the input's patches laid out as columns (a transposed im2col,
+// the kit's own WebAssembly in wasm-module.ts, read from the input transposed
+// to [Cin, B, H, W] so that it copies along rows), colsT[FH*FW*Cin, N] over the
+// N = B*OH*OW output positions, dW[FH*FW*Cin, Cout] = colsT x dy[N, Cout].
+// dy is the right-hand operand on purpose: XNNPACK packs that one on every
+// call, and it is the smaller. (Written as a forward conv2d with dy as a huge
+// filter, as before, this ran at half the speed of the forward convolution.)
+// Large batches go through in chunks of whole images, whose partial products
+// are summed, so the patch matrix stays under CHUNK_FLOATS. (Smaller chunks,
+// to keep dy's part in cache, measured slower: each product packs its dy.)
 import * as tf from "@tensorflow/tfjs";
 import { KernelArgs, KernelCall } from "./kernel-call";
+import { addressOf, kitWasm } from "./wasm-module";
 
 type Attrs = tf.Conv2DBackpropFilterAttrs;
 
-/** Builds the kernel function over the given original wasm kernels. */
-export function conv2dBackpropFilterKernel(call: (args: KernelArgs) => KernelCall): tf.KernelFunc {
+/** Largest patch matrix built at once (32 MB): the wasm heap never shrinks. */
+const CHUNK_FLOATS = 8 * 1024 * 1024;
+
+/**
+ * Builds the kernel function over the given original wasm kernels;
+ * `chunkFloats` caps the patch matrix (tests make it small to cover chunking).
+ */
+export function conv2dBackpropFilterKernel(call: (args: KernelArgs) => KernelCall, chunkFloats = CHUNK_FLOATS): tf.KernelFunc {
   return (args) => {
     const k = call(args);
+    const backend = k.backend;
     const x = args.inputs.x as tf.TensorInfo;
     const dy = args.inputs.dy as tf.TensorInfo;
     const attrs = args.attrs as unknown as Attrs;
@@ -22,34 +36,42 @@ export function conv2dBackpropFilterKernel(call: (args: KernelArgs) => KernelCal
     const xShape = x.shape as [number, number, number, number];
     const info = tf.backend_util.computeConv2DInfo(
       xShape, attrs.filterShape, attrs.strides, 1, attrs.pad, attrs.dimRoundingMode);
-    const [, h, w] = xShape;
-    const { top, left } = info.padInfo;
-    const sh = info.strideHeight;
-    const sw = info.strideWidth;
-    const oh = info.outHeight;
-    const ow = info.outWidth;
-    // Pad the far side just enough for fh x fw outputs; when the forward pass
-    // skipped trailing input rows (valid padding, stride > 1) the conv yields
-    // extra rows, which the slice below drops.
-    const bottom = Math.max(0, fh + sh * (oh - 1) - h - top);
-    const right = Math.max(0, fw + sw * (ow - 1) - w - left);
-
-    const xT = k.transpose(x, [3, 1, 2, 0]);
-    const dyT = k.transpose(dy, [1, 2, 0, 3]);
-    const conv = k.run("Conv2D", { x: xT, filter: dyT }, {
-      strides: [1, 1],
-      dilations: [sh, sw],
-      pad: [[0, 0], [top, bottom], [left, right], [0, 0]],
-      dataFormat: "NHWC",
-    } as unknown as tf.NamedAttrMap);
-    k.release(xT, dyT);
-    let cropped = conv;
-    if (conv.shape[1] !== fh || conv.shape[2] !== fw) {
-      cropped = k.run("Slice", { x: conv }, { begin: [0, 0, 0, 0], size: [cin, fh, fw, cout] });
-      k.release(conv);
+    const [batch, h, w] = xShape;
+    const { outHeight: oh, outWidth: ow } = info;
+    const kk = fh * fw * cin;
+    const positions = oh * ow;
+    const sum = new Float32Array(kk * cout);
+    if (batch > 0 && positions > 0) {
+      const perChunk = Math.max(1, Math.floor(chunkFloats / (positions * kk)));
+      const dyFlat = k.reshape(dy, [1, batch * positions, cout]);
+      const xT = k.transpose(x, [3, 0, 1, 2]);
+      for (let b0 = 0; b0 < batch; b0 += perChunk) {
+        const nb = Math.min(perChunk, batch - b0);
+        const n = nb * positions;
+        const colsT = backend.makeOutput([1, kk, n], "float32");
+        kitWasm(backend).im2colT(addressOf(backend, xT), addressOf(backend, colsT), batch, b0, nb, h, w, cin, fh, fw, oh, ow,
+          info.strideHeight, info.strideWidth, info.padInfo.top, info.padInfo.left);
+        const dyPart = nb === batch ? dyFlat : k.run("Slice", { x: dyFlat }, { begin: [0, b0 * positions, 0], size: [1, n, cout] });
+        const product = k.run("BatchMatMul", { a: colsT, b: dyPart }, { transposeA: false, transposeB: false });
+        k.release(colsT);
+        if (dyPart !== dyFlat) k.release(dyPart);
+        if (nb === batch) {
+          k.release(dyFlat, xT);
+          const out = k.reshape(product, [fh, fw, cin, cout]);
+          k.release(product);
+          return out;
+        }
+        // Views are taken after the allocations: growing the heap detaches old ones.
+        const part = backend.typedArrayFromHeap(product) as Float32Array;
+        if (b0 === 0) sum.set(part);
+        else for (let i = 0; i < sum.length; i++) sum[i] += part[i];
+        k.release(product);
+      }
+      k.release(dyFlat, xT);
     }
-    const dw = k.transpose(cropped, [1, 2, 0, 3]);
-    k.release(cropped);
-    return dw;
+    // Chunked (or empty): the partial products were summed here.
+    const out = backend.makeOutput([fh, fw, cin, cout], "float32");
+    (backend.typedArrayFromHeap(out) as Float32Array).set(sum);
+    return out;
   };
 }

@@ -62,6 +62,10 @@ const CONV_CASES: ConvCase[] = [
   { x: [1, 6, 6, 4], f: [5, 5, 4, 2], stride: 1, pad: "same" },
   { x: [4, 10, 10, 8], f: [3, 3, 8, 16], stride: 1, pad: "valid" },
   { x: [2, 11, 11, 6], f: [4, 4, 6, 7], stride: 2, pad: "same" },
+  // Batch 1 with one input channel (the course CNN's first layer), odd sizes, a non-square filter.
+  { x: [1, 7, 9, 1], f: [3, 2, 1, 3], stride: 1, pad: "same" },
+  { x: [1, 9, 7, 1], f: [3, 3, 1, 2], stride: 2, pad: "valid" },
+  { x: [3, 5, 6, 2], f: [2, 3, 2, 1], stride: 1, pad: "valid" },
 ];
 
 describe("wasm training kernels vs the cpu backend", function () {
@@ -98,6 +102,8 @@ describe("wasm training kernels vs the cpu backend", function () {
     { x: [2, 7, 7, 2], size: 3, stride: 2, pad: "same" },
     { x: [1, 5, 5, 4], size: 2, stride: 1, pad: "valid" },
     { x: [2, 9, 8, 5], size: 3, stride: 3, pad: "same" },
+    { x: [1, 7, 5, 1], size: 2, stride: 2, pad: "same" },
+    { x: [1, 8, 8, 1], size: 2, stride: 2, pad: "valid" },
   ];
   for (const c of POOL_CASES) {
     it(`maxPool gradient with ties and all-negative windows, x ${c.x.join("x")}, pool ${c.size}, stride ${c.stride}, ${c.pad}`, async function () {

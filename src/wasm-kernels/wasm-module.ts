@@ -1,0 +1,317 @@
+// A small WebAssembly module of the kit's own, working directly on the wasm
+// backend's heap: it imports the backend's memory, so its functions take the
+// byte offsets of tensors and need no copy in or out. The bytes are emitted
+// here, instruction by instruction (no build step, no WAT compiler); each
+// function's comment gives it in WAT-like pseudocode. Addresses are byte
+// offsets; every other argument is a count or an index (i32).
+import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
+
+// --- a minimal assembler -----------------------------------------------------
+
+const I32 = 0x7f;
+const F32 = 0x7d;
+
+function uleb(n: number): number[] {
+  const out: number[] = [];
+  do {
+    let b = n & 0x7f;
+    n >>>= 7;
+    if (n !== 0) b |= 0x80;
+    out.push(b);
+  } while (n !== 0);
+  return out;
+}
+
+function sleb(n: number): number[] {
+  const out: number[] = [];
+  for (;;) {
+    const b = n & 0x7f;
+    n >>= 7;
+    if ((n === 0 && (b & 0x40) === 0) || (n === -1 && (b & 0x40) !== 0)) {
+      out.push(b);
+      return out;
+    }
+    out.push(b | 0x80);
+  }
+}
+
+function vec(items: number[][]): number[] {
+  return [...uleb(items.length), ...items.flat()];
+}
+
+function section(id: number, body: number[]): number[] {
+  return [id, ...uleb(body.length), ...body];
+}
+
+/** Instructions; `l(i)` is local i. Blocks take their body as arrays of instructions. */
+const get = (i: number): number[] => [0x20, ...uleb(i)];
+const set = (i: number): number[] => [0x21, ...uleb(i)];
+const tee = (i: number): number[] => [0x22, ...uleb(i)];
+const i32 = (v: number): number[] => [0x41, ...sleb(v)];
+const f32 = (v: number): number[] => {
+  const b = new Uint8Array(new Float32Array([v]).buffer);
+  return [0x43, ...b];
+};
+const add = [0x6a];
+const sub = [0x6b];
+const mul = [0x6c];
+const ltS = [0x48];
+const geS = [0x4e];
+const or = [0x72];
+const shl2 = [0x41, 2, 0x74];
+const f32load = [0x2a, 0x02, 0x00];
+const f32store = [0x38, 0x02, 0x00];
+const f32add = [0x92];
+const f32gt = [0x5e];
+const memFill = [0xfc, 0x0b, 0x00];
+const memCopy = [0xfc, 0x0a, 0x00, 0x00];
+/** local = cond ? value : local */
+const select = (local: number, value: number[], cond: number[]): number[] => [...value, ...get(local), ...cond, 0x1b, ...set(local)];
+const block = (...body: number[][]): number[] => [0x02, 0x40, ...body.flat(), 0x0b];
+const ifThen = (cond: number[], then: number[][], otherwise?: number[][]): number[] =>
+  otherwise === undefined
+    ? [...cond, 0x04, 0x40, ...then.flat(), 0x0b]
+    : [...cond, 0x04, 0x40, ...then.flat(), 0x05, ...otherwise.flat(), 0x0b];
+
+/** An if/else that leaves an f32 on the stack. */
+const ifF32 = (cond: number[], then: number[][], otherwise: number[][]): number[] =>
+  [...cond, 0x04, F32, ...then.flat(), 0x05, ...otherwise.flat(), 0x0b];
+
+/** for (local = from; local < limit; local++) body; (signed compare) */
+function forLoop(local: number, from: number[], limit: number[], ...body: number[][]): number[] {
+  // block { local = from; loop { if (local >= limit) break; body; local++; continue } }
+  return block(
+    from, set(local),
+    [0x03, 0x40],
+    get(local), limit, geS, [0x0d, 1], // br_if 1: out of the block
+    ...body,
+    get(local), i32(1), add, set(local),
+    [0x0c, 0], // br 0: back to the loop
+    [0x0b],
+  );
+}
+
+interface Func {
+  name: string;
+  params: number;
+  locals: number[]; // extra locals' types
+  body: number[][];
+}
+
+function moduleBytes(funcs: Func[], shared: boolean): Uint8Array {
+  const types = funcs.map((f) => [0x60, ...vec(Array.from({ length: f.params }, () => [I32])), 0x00]);
+  // Imported memory: shared memories must state a maximum (4 GiB covers any).
+  const limits = shared ? [0x03, 0x00, ...uleb(65536)] : [0x00, 0x00];
+  const name = (s: string): number[] => vec([...s].map((c) => [c.charCodeAt(0)]));
+  const imports = vec([[...name("env"), ...name("memory"), 0x02, ...limits]]);
+  const code = funcs.map((f) => {
+    const locals = vec(f.locals.map((t) => [1, t]));
+    const body = [...locals, ...f.body.flat(), 0x0b];
+    return [...uleb(body.length), ...body];
+  });
+  const exports = funcs.map((f, i) => [...name(f.name), 0x00, ...uleb(i)]);
+  return new Uint8Array([
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+    ...section(1, vec(types)),
+    ...section(2, imports),
+    ...section(3, vec(funcs.map((_, i) => uleb(i)))),
+    ...section(7, vec(exports)),
+    ...section(10, vec(code)),
+  ]);
+}
+
+// --- the functions -----------------------------------------------------------
+
+/**
+ * im2colT(xT, out, B, b0, nb, H, W, C, FH, FW, OH, OW, SH, SW, top, left):
+ * the patch matrix of images b0 .. b0+nb-1, transposed, from the input
+ * transposed to xT[C, B, H, W]: out[(fy, fx, c), (b, oy, ox)] =
+ * xT[c, b0 + b, oy*SH + fy - top, ox*SW + fx - left], 0 outside the image.
+ * Reads and writes both run along rows.
+ */
+function im2colT(): Func {
+  const [xT, out, B, b0, nb, H, W, C, FH, FW, OH, OW, SH, SW, top, left] = Array.from({ length: 16 }, (_, i) => i);
+  const [fy, fx, c, b, oy, ox, yy, xx, src, lo, hi] = Array.from({ length: 11 }, (_, i) => 16 + i);
+  const inside = (v: number, limit: number): number[] => [...get(v), ...i32(0), ...geS, ...get(v), ...get(limit), ...ltS, 0x71];
+  return {
+    name: "im2colT",
+    params: 16,
+    locals: Array<number>(11).fill(I32),
+    body: [
+      forLoop(fy, i32(0), get(FH),
+        forLoop(fx, i32(0), get(FW),
+          forLoop(c, i32(0), get(C),
+            forLoop(b, i32(0), get(nb),
+              forLoop(oy, i32(0), get(OH),
+                get(oy), get(SH), mul, get(fy), add, get(top), sub, set(yy),
+                ifThen(inside(yy, H), [
+                  // src = xT + (((c*B + b0 + b)*H + yy)*W) * 4
+                  get(c), get(B), mul, get(b0), add, get(b), add, get(H), mul, get(yy), add, get(W), mul, shl2, get(xT), add, set(src),
+                  ifThen([...get(SW), ...i32(1), 0x46], [
+                    // Stride 1: zeros for ox < lo, a copy of x's row for lo <= ox < hi, zeros after.
+                    // lo = clamp(left - fx, 0, OW), hi = clamp(W + left - fx, lo, OW)
+                    get(left), get(fx), sub, set(lo),
+                    select(lo, [...i32(0)], [...get(lo), ...i32(0), ...ltS]),
+                    select(lo, get(OW), [...get(lo), ...get(OW), 0x4a]),
+                    get(W), get(left), add, get(fx), sub, set(hi),
+                    select(hi, get(lo), [...get(hi), ...get(lo), ...ltS]),
+                    select(hi, get(OW), [...get(hi), ...get(OW), 0x4a]),
+                    get(out), i32(0), get(lo), shl2, memFill,
+                    get(out), get(lo), shl2, add,
+                    get(src), get(lo), get(fx), add, get(left), sub, shl2, add,
+                    get(hi), get(lo), sub, shl2, memCopy,
+                    get(out), get(hi), shl2, add, i32(0), get(OW), get(hi), sub, shl2, memFill,
+                    get(out), get(OW), shl2, add, set(out),
+                  ], [
+                    forLoop(ox, i32(0), get(OW),
+                      get(ox), get(SW), mul, get(fx), add, get(left), sub, set(xx),
+                      get(out),
+                      ifF32(inside(xx, W), [get(src), get(xx), shl2, add, f32load], [f32(0)]),
+                      f32store,
+                      get(out), i32(4), add, set(out),
+                    ),
+                  ]),
+                ], [
+                  get(out), i32(0), get(OW), shl2, memFill,
+                  get(out), get(OW), shl2, add, set(out),
+                ]),
+              ),
+            ),
+          ),
+        ),
+      ),
+    ],
+  };
+}
+
+/**
+ * maxPoolGrad(x, dy, dx, B, H, W, C, OH, OW, FH, FW, SH, SW, top, left):
+ * dx = 0, then each dy[b, oy, ox, c] is added at the first maximum of its
+ * window of x (search from -Infinity, strict >), as the cpu backend does.
+ */
+function maxPoolGrad(): Func {
+  const [x, dy, dx, B, H, W, C, OH, OW, FH, FW, SH, SW, top, left] = Array.from({ length: 15 }, (_, i) => i);
+  const [b, oy, ox, c, fy, fx, yy, xx, at, where, dyAt, y0, x0] = Array.from({ length: 13 }, (_, i) => 15 + i);
+  const best = 28;
+  return {
+    name: "maxPoolGrad",
+    params: 15,
+    locals: [...Array<number>(13).fill(I32), F32],
+    body: [
+      get(dx), i32(0), get(B), get(H), mul, get(W), mul, get(C), mul, shl2, memFill,
+      get(dy), set(dyAt),
+      forLoop(b, i32(0), get(B),
+        forLoop(oy, i32(0), get(OH),
+          get(oy), get(SH), mul, get(top), sub, set(y0),
+          forLoop(ox, i32(0), get(OW),
+            get(ox), get(SW), mul, get(left), sub, set(x0),
+            forLoop(c, i32(0), get(C),
+              f32(-Infinity), set(best),
+              i32(-1), set(where),
+              forLoop(fy, i32(0), get(FH),
+                get(y0), get(fy), add, set(yy),
+                ifThen([...get(yy), ...i32(0), ...geS, ...get(yy), ...get(H), ...ltS, 0x71], [
+                  forLoop(fx, i32(0), get(FW),
+                    get(x0), get(fx), add, set(xx),
+                    ifThen([...get(xx), ...i32(0), ...geS, ...get(xx), ...get(W), ...ltS, 0x71], [
+                      // at = x + (((b*H + yy)*W + xx)*C + c) * 4
+                      get(b), get(H), mul, get(yy), add, get(W), mul, get(xx), add, get(C), mul, get(c), add, shl2, set(at),
+                      ifThen([...get(x), ...get(at), ...add, ...f32load, ...get(best), ...f32gt], [
+                        get(x), get(at), add, f32load, set(best),
+                        get(at), set(where),
+                      ]),
+                    ]),
+                  ),
+                ]),
+              ),
+              ifThen([...get(where), ...i32(0), ...geS], [
+                get(dx), get(where), add, tee(at),
+                get(at), f32load, get(dyAt), f32load, f32add,
+                f32store,
+              ]),
+              get(dyAt), i32(4), add, set(dyAt),
+            ),
+          ),
+        ),
+      ),
+    ],
+  };
+}
+
+/** columnSum(x, out, N, C): out[c] = sum over n of x[n, c], summed in order of n. */
+function columnSum(): Func {
+  const [x, out, N, C] = [0, 1, 2, 3];
+  const [n, c, row, at] = [4, 5, 6, 7];
+  return {
+    name: "columnSum",
+    params: 4,
+    locals: Array<number>(4).fill(I32),
+    body: [
+      get(out), i32(0), get(C), shl2, memFill,
+      get(x), set(row),
+      forLoop(n, i32(0), get(N),
+        forLoop(c, i32(0), get(C),
+          get(out), get(c), shl2, add, tee(at),
+          get(at), f32load, get(row), get(c), shl2, add, f32load, f32add,
+          f32store,
+        ),
+        get(row), get(C), shl2, add, set(row),
+      ),
+    ],
+  };
+}
+
+const FUNCS = [im2colT(), maxPoolGrad(), columnSum()];
+
+/** The module's bytes, for an imported memory that is shared (threaded build) or not. */
+export function kitModuleBytes(shared: boolean): Uint8Array {
+  return moduleBytes(FUNCS, shared);
+}
+
+/** The exported functions; every argument is an i32 (addresses in bytes). */
+export interface KitWasm {
+  im2colT(xT: number, out: number, batch: number, b0: number, b: number, h: number, w: number, c: number, fh: number, fw: number,
+    oh: number, ow: number, sh: number, sw: number, top: number, left: number): void;
+  maxPoolGrad(x: number, dy: number, dx: number, b: number, h: number, w: number, c: number, oh: number, ow: number,
+    fh: number, fw: number, sh: number, sw: number, top: number, left: number): void;
+  columnSum(x: number, out: number, n: number, c: number): void;
+}
+
+/** The part of the WebAssembly global used here (src's lib settings do not declare it). */
+interface WasmMemory {
+  readonly buffer: ArrayBuffer | SharedArrayBuffer;
+}
+interface WasmApi {
+  Memory: abstract new (...args: never[]) => WasmMemory;
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { exports: object };
+}
+const WA = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+
+const instances = new WeakMap<WasmMemory, KitWasm>();
+
+/** The backend's heap (emscripten keeps it as Module.wasmMemory or asm.memory). */
+function heapOf(backend: BackendWasm): WasmMemory {
+  const m = backend.wasm as unknown as { wasmMemory?: WasmMemory; asm?: { memory?: WasmMemory } };
+  const memory = m.wasmMemory ?? m.asm?.memory;
+  if (!(memory instanceof WA.Memory)) throw new Error("the wasm backend does not expose its memory");
+  return memory;
+}
+
+/** The kit's functions instantiated over this backend's heap (once per heap). */
+export function kitWasm(backend: BackendWasm): KitWasm {
+  const memory = heapOf(backend);
+  let inst = instances.get(memory);
+  if (inst === undefined) {
+    const shared = typeof SharedArrayBuffer !== "undefined" && memory.buffer instanceof SharedArrayBuffer;
+    const module = new WA.Module(kitModuleBytes(shared));
+    inst = new WA.Instance(module, { env: { memory } }).exports as unknown as KitWasm;
+    instances.set(memory, inst);
+  }
+  return inst;
+}
+
+/** The byte offset of a tensor's data on the heap. */
+export function addressOf(backend: BackendWasm, info: { dataId: object }): number {
+  return backend.dataIdMap.get(info.dataId).memoryOffset;
+}

@@ -1,0 +1,196 @@
+// The kit's hand-emitted WebAssembly (src/wasm-kernels/wasm-module.ts): each
+// function against a plain JavaScript reference, on a memory of its own that
+// is not shared (what the single-threaded gradient workers run) and on a
+// shared one (the threaded build); then the filter gradient in chunks against
+// the cpu backend.
+import { expect } from "chai";
+import * as tf from "@tensorflow/tfjs";
+import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
+import { setupBackend } from "../../../src/backend";
+import { kitModuleBytes, KitWasm } from "../../../src/wasm-kernels/wasm-module";
+import { conv2dBackpropFilterKernel } from "../../../src/wasm-kernels/conv2d-backprop-filter";
+import { KernelCall } from "../../../src/wasm-kernels/kernel-call";
+
+function values(n: number, seed: number, round = false): Float32Array {
+  const out = new Float32Array(n);
+  let s = seed >>> 0;
+  for (let i = 0; i < n; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    const v = (s / 2 ** 32) * 2 - 1;
+    out[i] = round ? Math.round(v * 2) / 2 - 0.5 : v;
+  }
+  return out;
+}
+
+/** An instance over a fresh memory, and a bump allocator on it (byte offsets). */
+function instance(shared: boolean): { fns: KitWasm; heap: () => Float32Array; alloc: (data: Float32Array | number) => number } {
+  const memory = shared
+    ? new WebAssembly.Memory({ initial: 64, maximum: 256, shared: true })
+    : new WebAssembly.Memory({ initial: 64 });
+  const fns = new WebAssembly.Instance(new WebAssembly.Module(kitModuleBytes(shared)), { env: { memory } }).exports as unknown as KitWasm;
+  let next = 64; // offset 0 stays unused, so a wrong zero address shows
+  const heap = (): Float32Array => new Float32Array(memory.buffer);
+  return {
+    fns,
+    heap,
+    alloc: (data) => {
+      const at = next;
+      const n = typeof data === "number" ? data : data.length;
+      if (typeof data !== "number") heap().set(data, at / 4);
+      else heap().fill(Number.NaN, at / 4, at / 4 + n); // garbage the function must overwrite
+      next += Math.ceil((n * 4) / 16) * 16 + 16;
+      return at;
+    },
+  };
+}
+
+interface Geometry {
+  b: number; h: number; w: number; c: number; fh: number; fw: number; sh: number; sw: number; top: number; left: number;
+}
+
+function outSize(g: Geometry, pads: [number, number]): [number, number] {
+  return [Math.floor((g.h + pads[0] - g.fh) / g.sh) + 1, Math.floor((g.w + pads[1] - g.fw) / g.sw) + 1];
+}
+
+function refMaxPoolGrad(x: Float32Array, dy: Float32Array, g: Geometry, oh: number, ow: number): Float32Array {
+  const dx = new Float32Array(x.length);
+  for (let b = 0; b < g.b; b++) for (let oy = 0; oy < oh; oy++) for (let ox = 0; ox < ow; ox++) for (let c = 0; c < g.c; c++) {
+    let best = -Infinity;
+    let where = -1;
+    for (let fy = 0; fy < g.fh; fy++) for (let fx = 0; fx < g.fw; fx++) {
+      const yy = oy * g.sh + fy - g.top;
+      const xx = ox * g.sw + fx - g.left;
+      if (yy < 0 || yy >= g.h || xx < 0 || xx >= g.w) continue;
+      const at = ((b * g.h + yy) * g.w + xx) * g.c + c;
+      if (x[at] > best) {
+        best = x[at];
+        where = at;
+      }
+    }
+    if (where >= 0) dx[where] += dy[((b * oh + oy) * ow + ox) * g.c + c];
+  }
+  return dx;
+}
+
+function refIm2colT(x: Float32Array, g: Geometry, oh: number, ow: number, b0: number, nb: number): Float32Array {
+  const n = nb * oh * ow;
+  const out = new Float32Array(g.fh * g.fw * g.c * n);
+  for (let fy = 0; fy < g.fh; fy++) for (let fx = 0; fx < g.fw; fx++) for (let c = 0; c < g.c; c++) {
+    const row = ((fy * g.fw + fx) * g.c + c) * n;
+    for (let b = 0; b < nb; b++) for (let oy = 0; oy < oh; oy++) for (let ox = 0; ox < ow; ox++) {
+      const yy = oy * g.sh + fy - g.top;
+      const xx = ox * g.sw + fx - g.left;
+      const inside = yy >= 0 && yy < g.h && xx >= 0 && xx < g.w;
+      out[row + (b * oh + oy) * ow + ox] = inside ? x[(((b0 + b) * g.h + yy) * g.w + xx) * g.c + c] : 0;
+    }
+  }
+  return out;
+}
+
+/** x in [B, H, W, C] to [C, B, H, W], the layout im2colT reads. */
+function channelsFirst(x: Float32Array, g: Geometry): Float32Array {
+  const out = new Float32Array(x.length);
+  for (let b = 0; b < g.b; b++) for (let y = 0; y < g.h; y++) for (let xx = 0; xx < g.w; xx++) for (let c = 0; c < g.c; c++) {
+    out[((c * g.b + b) * g.h + y) * g.w + xx] = x[((b * g.h + y) * g.w + xx) * g.c + c];
+  }
+  return out;
+}
+
+const GEOMETRIES: { name: string; g: Geometry; pads: [number, number] }[] = [
+  { name: "2x2 pool stride 2, valid, 3 channels", g: { b: 2, h: 6, w: 6, c: 3, fh: 2, fw: 2, sh: 2, sw: 2, top: 0, left: 0 }, pads: [0, 0] },
+  { name: "3x3 stride 1, same (padding 1), batch 1, 1 channel", g: { b: 1, h: 5, w: 7, c: 1, fh: 3, fw: 3, sh: 1, sw: 1, top: 1, left: 1 }, pads: [2, 2] },
+  { name: "3x2 stride 2x1, padding top 1 left 0, 4 channels", g: { b: 3, h: 7, w: 6, c: 4, fh: 3, fw: 2, sh: 2, sw: 1, top: 1, left: 0 }, pads: [1, 0] },
+  { name: "2x3 stride 1x3, odd sizes, 2 channels", g: { b: 2, h: 5, w: 9, c: 2, fh: 2, fw: 3, sh: 1, sw: 3, top: 0, left: 1 }, pads: [0, 1] },
+];
+
+for (const shared of [false, true]) {
+  describe(`the kit's WebAssembly module (${shared ? "shared" : "unshared"} memory)`, function () {
+    for (const { name, g, pads } of GEOMETRIES) {
+      const [oh, ow] = outSize(g, pads);
+      it(`maxPoolGrad matches the reference with ties and windows <= 0: ${name}`, function () {
+        const { fns, heap, alloc } = instance(shared);
+        const x = values(g.b * g.h * g.w * g.c, 3, true);
+        const dy = values(g.b * oh * ow * g.c, 4);
+        const xAt = alloc(x);
+        const dyAt = alloc(dy);
+        const dxAt = alloc(x.length);
+        fns.maxPoolGrad(xAt, dyAt, dxAt, g.b, g.h, g.w, g.c, oh, ow, g.fh, g.fw, g.sh, g.sw, g.top, g.left);
+        const got = heap().slice(dxAt / 4, dxAt / 4 + x.length);
+        expect(Array.from(got)).to.deep.equal(Array.from(refMaxPoolGrad(x, dy, g, oh, ow)));
+      });
+
+      it(`im2colT matches the reference, whole batch and a chunk of it: ${name}`, function () {
+        const { fns, heap, alloc } = instance(shared);
+        const x = values(g.b * g.h * g.w * g.c, 5);
+        const xtAt = alloc(channelsFirst(x, g));
+        for (const [b0, nb] of [[0, g.b], [g.b - 1, 1]]) {
+          const want = refIm2colT(x, g, oh, ow, b0, nb);
+          const outAt = alloc(want.length);
+          fns.im2colT(xtAt, outAt, g.b, b0, nb, g.h, g.w, g.c, g.fh, g.fw, oh, ow, g.sh, g.sw, g.top, g.left);
+          expect(Array.from(heap().slice(outAt / 4, outAt / 4 + want.length))).to.deep.equal(Array.from(want));
+        }
+      });
+    }
+
+    it("columnSum sums each column of an [N, C] matrix, for C = 1 and C > 1", function () {
+      const { fns, heap, alloc } = instance(shared);
+      for (const [n, c] of [[37, 1], [5, 7], [1, 3]]) {
+        const x = values(n * c, 6);
+        const xAt = alloc(x);
+        const outAt = alloc(c);
+        fns.columnSum(xAt, outAt, n, c);
+        const want = new Float32Array(c);
+        for (let i = 0; i < n; i++) for (let j = 0; j < c; j++) want[j] += x[i * c + j];
+        expect(Array.from(heap().slice(outAt / 4, outAt / 4 + c))).to.deep.equal(Array.from(want));
+      }
+    });
+  });
+}
+
+describe("Conv2DBackpropFilter on wasm in chunks of images", function () {
+  let previous: string;
+  before(async function () {
+    previous = tf.getBackend();
+    await setupBackend({ backend: "wasm", quiet: true });
+  });
+  after(async function () {
+    if (previous) await tf.setBackend(previous);
+  });
+
+  for (const [stride, pad] of [[1, "same"], [2, "valid"]] as const) {
+    it(`sums the chunks' products to the cpu backend's gradient (stride ${stride}, ${pad})`, async function () {
+      const xShape: [number, number, number, number] = [5, 9, 8, 3];
+      const filterShape: [number, number, number, number] = [3, 3, 3, 4];
+      const xv = values(5 * 9 * 8 * 3, 7);
+      const attrs = { strides: [stride, stride], pad, dataFormat: "NHWC", dimRoundingMode: undefined, filterShape };
+      await tf.setBackend("cpu");
+      const cpuX = tf.tensor4d(xv, xShape);
+      const dyShape = tf.conv2d(cpuX, tf.zeros(filterShape) as tf.Tensor4D, stride, pad).shape;
+      const dyv = values(dyShape.reduce((a, b) => a * b, 1), 8);
+      const cpuDy = tf.tensor(dyv, dyShape);
+      const want = (tf.engine().runKernel("Conv2DBackpropFilter", { x: cpuX, dy: cpuDy }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor).dataSync();
+      await tf.setBackend("wasm");
+      const backend = tf.backend() as unknown as BackendWasm;
+      const kernels = new Map<string, tf.KernelFunc>();
+      for (const name of ["Transpose", "Reshape", "Slice", "BatchMatMul"]) kernels.set(name, (tf.getKernel(name, "wasm") as tf.KernelConfig).kernelFunc);
+      const call = new KernelCall(backend, kernels);
+      const x = tf.tensor4d(xv, xShape);
+      const dy = tf.tensor(dyv, dyShape);
+      // One image's patch matrix is 9*3 rows by OH*OW columns: a chunk of 2 images, then 2, then 1.
+      const positions = dyShape[1] * dyShape[2];
+      const kernel = conv2dBackpropFilterKernel(() => call, 2 * positions * 27);
+      const before = tf.memory().numBytes;
+      const info = kernel({ inputs: { x, dy }, backend, attrs: attrs as unknown as tf.NamedAttrMap }) as tf.TensorInfo;
+      const got = tf.engine().makeTensorFromTensorInfo(info);
+      expect(got.shape).to.deep.equal(filterShape);
+      const data = got.dataSync();
+      let diff = 0;
+      for (let i = 0; i < want.length; i++) diff = Math.max(diff, Math.abs(data[i] - want[i]));
+      expect(diff).to.be.below(1e-4);
+      got.dispose();
+      // Every intermediate was released.
+      expect(tf.memory().numBytes).to.equal(before);
+      tf.dispose([x, dy, cpuX, cpuDy]);
+    });
+  }
+});
