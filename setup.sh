@@ -259,8 +259,8 @@ fi
 STEP="checks"
 shopt -s nullglob
 MASTERS=(notebooks/*.ipynb)
-if [[ ! -f grader/build-checks.ts ]]; then
-  say "grader/build-checks.ts not present: skipped"
+if [[ ! -f grader/judge/build-checks.ts ]]; then
+  say "grader/judge/build-checks.ts not present: skipped"
 elif [[ ${#MASTERS[@]} -eq 0 ]]; then
   say "no master notebooks in notebooks/: skipped"
 else
@@ -270,7 +270,7 @@ else
     say "checks/ is up to date with the master notebooks"
   else
     say "building the public checks from ${#MASTERS[@]} master notebook(s) (runs them through the kernel)"
-    JUPYTER_PYTHON="$PY" node -r tsx/cjs grader/build-checks.ts
+    JUPYTER_PYTHON="$PY" node -r tsx/cjs grader/judge/build-checks.ts
     mkdir -p checks
     echo "$SOURCES_SHA" > checks/.nnkit-sources-sha256
     did "checks/ built"

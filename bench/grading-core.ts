@@ -12,8 +12,8 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { gradeNotebook } from "../grader/grade";
-import type { NotebookSpec } from "../grader/spec";
+import { gradeNotebook } from "../grader/judge/grade";
+import type { NotebookSpec } from "../grader/core/spec";
 import { jupyterPython } from "../test/support/jupyter-python";
 
 const ROOT = path.resolve(__dirname, "..");

@@ -12,10 +12,10 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { loadAssignment } from "../grader/assignment";
-import { gradeNotebook, type GradeOptions, type NotebookResult } from "../grader/grade";
-import type { RunProfile } from "../grader/run";
-import { KIT_ROOT } from "../grader/version";
+import { loadAssignment } from "../grader/judge/assignment";
+import { gradeNotebook, type GradeOptions, type NotebookResult } from "../grader/judge/grade";
+import type { RunProfile } from "../grader/run/run";
+import { KIT_ROOT } from "../grader/core/version";
 
 /** Cells that load a data set from disk (05's Fashion-MNIST). */
 const DATA_LOADING = /\bloadFashionMnist\s*\(/;

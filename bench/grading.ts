@@ -18,14 +18,14 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { loadAssignment } from "../grader/assignment";
-import { gradeFolder } from "../grader/commands/grade";
-import { parseCourseConfig } from "../grader/course";
-import { Gradebook } from "../grader/gradebook";
-import { KIT_ROOT } from "../grader/version";
-import { spawnSandboxed } from "../grader/sandbox";
-import { DEFAULT_LIMITS, runNotebook } from "../grader/run";
-import { ISOLATION_ENV, isolationStatus } from "../grader/isolation";
+import { loadAssignment } from "../grader/judge/assignment";
+import { gradeFolder } from "../grader/gradebook/grade-folder";
+import { parseCourseConfig } from "../grader/core/course";
+import { Gradebook } from "../grader/gradebook/gradebook";
+import { KIT_ROOT } from "../grader/core/version";
+import { spawnSandboxed } from "../grader/run/sandbox";
+import { DEFAULT_LIMITS, runNotebook } from "../grader/run/run";
+import { ISOLATION_ENV, isolationStatus } from "../grader/run/isolation";
 import { jupyterPython } from "../test/support/jupyter-python";
 
 const envInt = (name: string, fallback: number): number => {

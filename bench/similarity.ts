@@ -12,13 +12,13 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { loadAssignment } from "../grader/assignment";
-import { runSimilarity } from "../grader/commands/similarity";
-import { Gradebook, type RunInput } from "../grader/gradebook";
-import { cellSource, readNotebook, type NotebookJson } from "../grader/notebook";
-import { toStudentNotebook } from "../grader/release-transform";
-import { captureSolutionCells } from "../grader/similarity/store";
-import { KIT_ROOT, kitVersion } from "../grader/version";
+import { loadAssignment } from "../grader/judge/assignment";
+import { runSimilarity } from "../grader/gradebook/similarity/run-similarity";
+import { Gradebook, type RunInput } from "../grader/gradebook/gradebook";
+import { cellSource, readNotebook, type NotebookJson } from "../grader/core/notebook";
+import { toStudentNotebook } from "../grader/release/release-transform";
+import { captureSolutionCells } from "../grader/gradebook/similarity/store";
+import { KIT_ROOT, kitVersion } from "../grader/core/version";
 import { Rng } from "../src/random";
 
 const OWN = [
@@ -105,7 +105,7 @@ export async function main(): Promise<void> {
     const inProcess = (Date.now() - t1) / 1000;
 
     const t2 = Date.now();
-    const cli = spawnSync(process.execPath, ["-r", "tsx/cjs", path.join(KIT_ROOT, "grader", "cli.ts"), "similarity", "-g", gbFile, "-o", path.join(tmp, "out-cli")],
+    const cli = spawnSync(process.execPath, ["-r", "tsx/cjs", path.join(KIT_ROOT, "grader", "cli", "main.ts"), "similarity", "-g", gbFile, "-o", path.join(tmp, "out-cli")],
       { cwd: KIT_ROOT, encoding: "utf8", maxBuffer: 1 << 30 });
     const cliSeconds = (Date.now() - t2) / 1000;
     if (cli.status !== 0) throw new Error(`the CLI failed: ${cli.stderr}`);

@@ -19,7 +19,7 @@ import { spawn } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { KIT_ROOT } from "../grader/version";
+import { KIT_ROOT } from "../grader/core/version";
 
 /** How a runner is put in front of `node <file>.ts`. */
 export interface TsRunner {
@@ -51,11 +51,11 @@ export function alternatingOrder<T>(items: T[], runs: number): T[] {
   return out;
 }
 
-/** Runs `node <runner> grader/cli.ts <args>` in the kit; resolves to its wall-clock seconds. Rejects on a non-zero exit. */
+/** Runs `node <runner> grader/cli/main.ts <args>` in the kit; resolves to its wall-clock seconds. Rejects on a non-zero exit. */
 function timeCli(runner: TsRunner, args: string[]): Promise<number> {
   return new Promise((resolve, reject) => {
     const t0 = process.hrtime.bigint();
-    const child = spawn(process.execPath, [...runner.nodeArgs, path.join(KIT_ROOT, "grader", "cli.ts"), ...args], {
+    const child = spawn(process.execPath, [...runner.nodeArgs, path.join(KIT_ROOT, "grader", "cli", "main.ts"), ...args], {
       cwd: KIT_ROOT,
       env: { ...process.env, ...runner.env },
       stdio: ["ignore", "ignore", "pipe"],

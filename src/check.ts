@@ -22,7 +22,7 @@ export interface Tolerance {
   atol: number;
 }
 
-/** How a probe's result is judged against the reference result (see grader/spec.ts for the fields). */
+/** How a probe's result is judged against the reference result (see grader/core/spec.ts for the fields). */
 export type CompareRule =
   | { kind: "allclose"; rtol?: number; atol?: number }
   | { kind: "exact" }

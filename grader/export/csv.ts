@@ -2,8 +2,8 @@
  * CSV for the LMS (one row per student, columns from course.json) and a small RFC 4180
  * reader for the manual-points CSV that comes back.
  */
-import type { CsvColumn } from "../course";
-import { bonusText } from "../gradebook-bonus";
+import type { CsvColumn } from "../core/course";
+import { bonusText } from "../gradebook/gradebook-bonus";
 import type { StudentSummary } from "./summary";
 
 /**

@@ -6,12 +6,12 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import type { Gradebook } from "../gradebook";
-import { bonusFeedbackSection } from "../gradebook-bonus";
+import type { Gradebook } from "../gradebook/gradebook";
+import { bonusFeedbackSection } from "../gradebook/gradebook-bonus";
 import { failedCellNotes, hiddenLine, studentLog, studentQuestionView, studentReason, type StudentQuestionView } from "./student-view";
-import { fileNameFor } from "../student-id";
+import { fileNameFor } from "../core/student-id";
 import type { StudentSummary } from "./summary";
-import { classMedians } from "../stats/stats";
+import { classMedians } from "../gradebook/stats/stats";
 
 /** Escapes text for HTML. */
 export function esc(text: unknown): string {
@@ -51,9 +51,9 @@ function probeRows(view: StudentQuestionView): string {
   return html;
 }
 
-/** How each source of a submission time reads on the page (grader/submission-times.ts). */
+/** How each source of a submission time reads on the page (grader/submit/submission-times.ts). */
 const TIME_SOURCES: Record<string, string> = { "times-file": "time from the course's submission records", "first-seen": "when the grader first received it" };
-// insight (issue 20): each question's score beside the class median (grader/stats/stats.ts)
+// insight (issue 20): each question's score beside the class median (grader/gradebook/stats/stats.ts)
 function classMedianCell(medians: Map<string, number>, questionId: string): string {
   const m = medians.get(questionId);
   return `<td class="median">${m === undefined ? "" : Math.round(m * 100) / 100}</td>`;

@@ -7,8 +7,8 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import type { RunInput } from "../gradebook";
-import { writeZip, type ZipEntry } from "../zip-write";
+import type { RunInput } from "../gradebook/gradebook";
+import { writeZip, type ZipEntry } from "../core/zip-write";
 import { shortJson } from "./feedback";
 import { failedCellNotes, hiddenLine, studentLog, studentQuestionView, studentReason } from "./student-view";
 
@@ -99,11 +99,11 @@ if ! node -e 'process.exit(+process.versions.node.split(".")[0] >= 20 ? 0 : 1)' 
   curl -fsSL https://deb.nodesource.com/setup_20.x | bash -
   apt-get install -y -qq nodejs
 fi
-# bubblewrap isolates each notebook run (grader/isolation.ts); prlimit comes with util-linux
+# bubblewrap isolates each notebook run (grader/run/isolation.ts); prlimit comes with util-linux
 command -v bwrap >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq bubblewrap; }
 npm ci --no-audit --no-fund
 # the runner and the expected values, built here once instead of in the first student's run
-node -r tsx/cjs grader/cli.ts gradescope-prepare --config gradescope.json
+node -r tsx/cjs grader/cli/main.ts gradescope-prepare --config gradescope.json
 `;
 
 /** Gradescope's run_autograder: grades /autograder/submission into /autograder/results/results.json. */
@@ -117,7 +117,7 @@ mkdir -p "$ROOT/results"
 # Gradescope's container may forbid user namespaces; it is itself one submission's sandbox, so
 # there grading falls back to Node's permission model (and says so) instead of failing.
 export NNKIT_ISOLATION="\${NNKIT_ISOLATION:-fallback}"
-exec node -r tsx/cjs grader/cli.ts gradescope-run \\
+exec node -r tsx/cjs grader/cli/main.ts gradescope-run \\
   --submission "$ROOT/submission" --results "$ROOT/results/results.json" --config gradescope.json
 `;
 

@@ -10,7 +10,7 @@
  * does a stored question message that could name them. A probe counts as public only when it
  * says `hidden: false`; anything else is treated as hidden.
  */
-import type { QuestionRecord } from "../gradebook";
+import type { QuestionRecord } from "../gradebook/gradebook";
 
 /** The parts of a question result a view reads (a gradebook QuestionRecord or a judge QuestionResult). */
 export type QuestionLike = Omit<QuestionRecord, "probes"> & { probes: ProbeLike[] };

@@ -3,9 +3,9 @@
  * the late penalty and the final score. Every export (CSV, feedback pages, report) reads it
  * from here, so they cannot disagree with each other or with the gradebook.
  */
-import { currentBonus, type StoredBonus } from "../gradebook-bonus";
-import { Gradebook, RosterRow, RunRow } from "../gradebook";
-import { applyPenalty } from "../late";
+import { currentBonus, type StoredBonus } from "../gradebook/gradebook-bonus";
+import { Gradebook, RosterRow, RunRow } from "../gradebook/gradebook";
+import { applyPenalty } from "../submit/late";
 import { questionComment, studentQuestionView } from "./student-view";
 
 export interface NotebookStanding {
@@ -29,7 +29,7 @@ export interface StudentSummary {
   auto: number;
   manualTotal: number;
   max: number;
-  /** The submission time lateness is computed from (see grader/submission-times.ts). */
+  /** The submission time lateness is computed from (see grader/submit/submission-times.ts). */
   submittedAt: string | null;
   /** Where it came from: "times-file" (the instructor's --times) or "first-seen" (when grade first saw it). */
   timeSource: string | null;

@@ -5,10 +5,10 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { Gradebook, ManualRow } from "../gradebook";
+import { Gradebook, ManualRow } from "../gradebook/gradebook";
 import { csvField, parseCsv } from "./csv";
 import { esc } from "./feedback";
-import type { NotebookSpec } from "../spec";
+import type { NotebookSpec } from "../core/spec";
 
 /** Writes written/<cell id>.html per question and written/manual-points.csv; returns the pages. */
 export function writeWrittenPages(gb: Gradebook, outDir: string, assignment: string): string[] {

@@ -2,7 +2,7 @@
  * Questions of notebooks/01_activations.ipynb: the activations, their derivatives,
  * softmax and one tanh neuron by hand. Expected values come from the master's run.
  */
-import type { Gen, NotebookSpec, Probe, Question } from "../spec";
+import type { Gen, NotebookSpec, Probe, Question } from "../core/spec";
 
 /** Uniform numbers of the given shape, handed to the probe as nested arrays. */
 function uniform(shape: number[], low: number, high: number): Gen {

@@ -3,7 +3,7 @@
  * two-layer network's loss and gradients, the training loop, and the circles model.
  * Expected values come from the master's run.
  */
-import type { Gen, NotebookSpec, Probe, Question } from "../spec";
+import type { Gen, NotebookSpec, Probe, Question } from "../core/spec";
 
 function normal(shape: number[], std = 1): Gen {
   return { kind: "normal", shape, std, as: "nested" };

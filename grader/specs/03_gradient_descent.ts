@@ -8,7 +8,7 @@
  * from issue 6; hidden probes use other lengths, states and hyperparameters, large gradients,
  * and several successive steps, so that a rule that forgets to carry its state fails.
  */
-import type { Gen, NotebookSpec, Probe, Question } from "../spec";
+import type { Gen, NotebookSpec, Probe, Question } from "../core/spec";
 
 /** CS231n's optimizer test vectors (N, D = 4, 5, flattened to 20 values), as Float64Arrays. */
 const testVectors: Record<string, Gen> = {

@@ -3,7 +3,7 @@
  * forward and backward, its tfjs twin, and CNN shapes and parameter counts.
  * Public probes use the issue's check values; hidden ones other sizes, strides, paddings and edge cases.
  */
-import { resultOrThrows, type Gen, type NotebookSpec, type Probe } from "../spec";
+import { resultOrThrows, type Gen, type NotebookSpec, type Probe } from "../core/spec";
 
 /** A standard normal Float64Array input of the given shape. */
 function normal(shape: number[]): Gen {

@@ -1,9 +1,9 @@
 /**
  * Questions of notebook 05 (Fashion-MNIST): the course MLP and CNN as tfjs models (shapes, parameter counts,
  * activations, seeded initialisation), accuracy, the confusion matrix and its most confused pairs.
- * Training is never graded (those cells are `skip-in-grader`); the bonus model is judged by grader/bonus.ts.
+ * Training is never graded (those cells are `skip-in-grader`); the bonus model is judged by grader/judge/bonus.ts.
  */
-import { resultOrThrows, type Comparator, type NotebookSpec } from "../spec";
+import { resultOrThrows, type Comparator, type NotebookSpec } from "../core/spec";
 
 /** What a model builder's result is judged on: parameter count, output shape and activation of each layer. */
 function modelSummary(builder: string, seed: number): string {

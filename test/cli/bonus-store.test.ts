@@ -8,13 +8,13 @@ import { expect } from "chai";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { reportLines } from "../../grader/commands/report";
+import { reportLines } from "../../grader/export/report";
 import { gradesCsv } from "../../grader/export/csv";
 import { feedbackHtml } from "../../grader/export/feedback";
 import { summarize } from "../../grader/export/summary";
-import { Gradebook, type RunInput, type SubmissionInput } from "../../grader/gradebook";
-import { currentBonus, migrateBonusResults, storeBonusReport, storeBonusReproduction } from "../../grader/gradebook-bonus";
-import { loadAssignment, maxScore } from "../../grader/assignment";
+import { Gradebook, type RunInput, type SubmissionInput } from "../../grader/gradebook/gradebook";
+import { currentBonus, migrateBonusResults, storeBonusReport, storeBonusReproduction } from "../../grader/gradebook/gradebook-bonus";
+import { loadAssignment, maxScore } from "../../grader/judge/assignment";
 
 const sub = (student: string): SubmissionInput => ({
   student, source: `/subs/${student}.zip`, kind: "zip", contentHash: `h-${student}`, submittedAt: "2026-12-01T10:00:00.000Z",

@@ -1,8 +1,8 @@
 import { expect } from "chai";
 import * as fs from "fs";
 import * as path from "path";
-import { Gradebook } from "../../grader/gradebook";
-import { KIT_ROOT } from "../../grader/version";
+import { Gradebook } from "../../grader/gradebook/gradebook";
+import { KIT_ROOT } from "../../grader/core/version";
 import { FIXTURE_SPECS, grader, makeZip, tmpDir } from "./helpers";
 
 describe("grader CLI", function () {

@@ -8,7 +8,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { checkColumns, gradesCsv, parseCsv } from "../../grader/export/csv";
 import { summarize } from "../../grader/export/summary";
-import { Gradebook, type RunInput } from "../../grader/gradebook";
+import { Gradebook, type RunInput } from "../../grader/gradebook/gradebook";
 import { tmpDir } from "./helpers";
 
 const run: RunInput = {

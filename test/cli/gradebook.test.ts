@@ -3,7 +3,7 @@ import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { Gradebook, RunInput, SubmissionInput } from "../../grader/gradebook";
+import { Gradebook, RunInput, SubmissionInput } from "../../grader/gradebook/gradebook";
 
 const sub = (student: string, hash: string): SubmissionInput => ({
   student, source: `/subs/${student}.zip`, kind: "zip", contentHash: hash, submittedAt: "2026-12-01T10:00:00.000Z",
@@ -94,7 +94,7 @@ describe("gradebook", () => {
     gb.close();
     // a separate process starts the job and dies by SIGKILL in the middle of writing its result
     const script = `
-      const { Gradebook } = require(${JSON.stringify(path.resolve(__dirname, "../../grader/gradebook.ts"))});
+      const { Gradebook } = require(${JSON.stringify(path.resolve(__dirname, "../../grader/gradebook/gradebook.ts"))});
       const gb = Gradebook.open(${JSON.stringify(file)}, "1.0.0");
       gb.startJob(${j});
       gb.db.prepare("BEGIN").run();

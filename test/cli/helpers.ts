@@ -5,7 +5,7 @@ import * as crypto from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { KIT_ROOT } from "../../grader/version";
+import { KIT_ROOT } from "../../grader/core/version";
 
 export const FIXTURE = path.resolve(__dirname, "../fixtures/cli/assignment");
 export const FIXTURE_SPECS = path.join(FIXTURE, "specs");
@@ -49,7 +49,7 @@ export function makeZip(file: string, student: string, notebooks: Record<string,
 /** Runs the grader CLI as scripts do; returns its exit code and output. */
 export function grader(args: string[], cwd = KIT_ROOT, env: NodeJS.ProcessEnv = {}): { code: number | null; out: string; err: string } {
   // the CLI of the kit the command runs in (the student kit has its own copy)
-  const r = spawnSync(process.execPath, ["-r", "tsx/cjs", path.join(cwd, "grader", "cli.ts"), ...args], {
+  const r = spawnSync(process.execPath, ["-r", "tsx/cjs", path.join(cwd, "grader", "cli", "main.ts"), ...args], {
     cwd, encoding: "utf8", env: { ...process.env, ...env }, timeout: 600_000,
   });
   return { code: r.status, out: r.stdout, err: r.stderr };

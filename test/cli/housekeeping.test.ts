@@ -5,7 +5,7 @@
 import { expect } from "chai";
 import * as fs from "fs";
 import * as path from "path";
-import { packSubmission } from "../../grader/submit";
+import { packSubmission } from "../../grader/submit/submit";
 import { FIXTURE_MASTERS, FIXTURE_SPECS, TINY, grader, makeZip, readJson, tmpDir, type NotebookJsonLike } from "./helpers";
 
 describe("housekeeping", function () {

@@ -13,8 +13,8 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { toStudentNotebook } from "../../grader/release-transform";
-import type { NotebookJson } from "../../grader/notebook";
+import { toStudentNotebook } from "../../grader/release/release-transform";
+import type { NotebookJson } from "../../grader/core/notebook";
 import { FIXTURE_MASTERS, FIXTURE_SPECS, grader, TINY, tmpDir } from "./helpers";
 
 export const SQUARE: Record<string, string | null> = {

@@ -3,15 +3,15 @@
  * feedback pages, run as the instructor runs them (the real CLI), on the fixture assignment's
  * class with planted copies (test/cli/insight-class.ts, graded by the real `grade`).
  */
-import { fileNameFor } from "../../grader/student-id";
+import { fileNameFor } from "../../grader/core/student-id";
 import Database from "better-sqlite3";
 import { expect } from "chai";
 import * as fs from "fs";
 import * as path from "path";
 import { parseCsv } from "../../grader/export/csv";
-import { Gradebook } from "../../grader/gradebook";
-import { captureSolutionCells, currentSolutionCells, migrateSimilarity } from "../../grader/similarity/store";
-import { kitVersion } from "../../grader/version";
+import { Gradebook } from "../../grader/gradebook/gradebook";
+import { captureSolutionCells, currentSolutionCells, migrateSimilarity } from "../../grader/gradebook/similarity/store";
+import { kitVersion } from "../../grader/core/version";
 import { buildInsightClass, studentNotebook, type InsightClass } from "./insight-class";
 import { FIXTURE_MASTERS, FIXTURE_SPECS, grader, TINY } from "./helpers";
 

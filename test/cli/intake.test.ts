@@ -9,11 +9,11 @@ import AdmZip from "adm-zip";
 import { expect } from "chai";
 import * as fs from "fs";
 import * as path from "path";
-import { Gradebook } from "../../grader/gradebook";
-import { intakeSubmission } from "../../grader/intake";
-import { jsonDepth, notebookProblem, INTAKE_LIMITS } from "../../grader/intake-read";
-import { discoverSubmissions } from "../../grader/discover";
-import { fileNameFor, studentIdFrom } from "../../grader/student-id";
+import { Gradebook } from "../../grader/gradebook/gradebook";
+import { intakeSubmission } from "../../grader/submit/intake";
+import { jsonDepth, notebookProblem, INTAKE_LIMITS } from "../../grader/submit/intake-read";
+import { discoverSubmissions } from "../../grader/submit/discover";
+import { fileNameFor, studentIdFrom } from "../../grader/core/student-id";
 import { FIXTURE_MASTERS, FIXTURE_SPECS, grader, masterWith, readJson, sha256, TINY, tmpDir } from "./helpers";
 
 const master = fs.readFileSync(path.join(FIXTURE_MASTERS, TINY), "utf8");

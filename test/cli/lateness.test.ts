@@ -6,12 +6,12 @@
  */
 import Database from "better-sqlite3";
 import { expect } from "chai";
-import { fileNameFor } from "../../grader/student-id";
+import { fileNameFor } from "../../grader/core/student-id";
 import * as fs from "fs";
 import * as path from "path";
 import { parseCsv } from "../../grader/export/csv";
-import { Gradebook } from "../../grader/gradebook";
-import { parseSubmissionTime, readTimesFile, zoneOffsetMinutes } from "../../grader/submission-times";
+import { Gradebook } from "../../grader/gradebook/gradebook";
+import { parseSubmissionTime, readTimesFile, zoneOffsetMinutes } from "../../grader/submit/submission-times";
 import { FIXTURE_MASTERS, FIXTURE_SPECS, grader, makeZip, masterWith, sha256, TINY, tmpDir } from "./helpers";
 
 const DAY = 24 * 3600_000;

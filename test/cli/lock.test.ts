@@ -8,8 +8,8 @@ import { expect } from "chai";
 import { ChildProcess, spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { lockFileOf, lockGradebook } from "../../grader/gradebook-lock";
-import { KIT_ROOT } from "../../grader/version";
+import { lockFileOf, lockGradebook } from "../../grader/gradebook/gradebook-lock";
+import { KIT_ROOT } from "../../grader/core/version";
 import { FIXTURE_MASTERS, FIXTURE_SPECS, grader, makeZip, masterWith, TINY, tmpDir } from "./helpers";
 
 /**
@@ -39,7 +39,7 @@ interface Running {
 }
 
 function startGrade(args: string[]): Running {
-  const child = spawn(process.execPath, ["-r", "tsx/cjs", path.join(KIT_ROOT, "grader", "cli.ts"), ...args], { cwd: KIT_ROOT, stdio: ["ignore", "ignore", "pipe"] });
+  const child = spawn(process.execPath, ["-r", "tsx/cjs", path.join(KIT_ROOT, "grader", "cli", "main.ts"), ...args], { cwd: KIT_ROOT, stdio: ["ignore", "ignore", "pipe"] });
   let err = "";
   child.stderr?.on("data", (d: Buffer) => (err += d.toString()));
   const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));

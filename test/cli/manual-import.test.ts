@@ -6,10 +6,10 @@
 import { expect } from "chai";
 import * as fs from "fs";
 import * as path from "path";
-import { loadSpecsFrom } from "../../grader/assignment";
+import { loadSpecsFrom } from "../../grader/judge/assignment";
 import { importManualCsv, writtenQuestions } from "../../grader/export/written";
-import { Gradebook } from "../../grader/gradebook";
-import { loadSpecs } from "../../grader/grade";
+import { Gradebook } from "../../grader/gradebook/gradebook";
+import { loadSpecs } from "../../grader/judge/grade";
 import { FIXTURE_SPECS, grader, tmpDir } from "./helpers";
 
 const specs = loadSpecsFrom(FIXTURE_SPECS);

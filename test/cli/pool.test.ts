@@ -3,8 +3,8 @@ import * as fs from "fs";
 import * as net from "net";
 import * as os from "os";
 import * as path from "path";
-import { Outcome, PoolJob, runPool } from "../../grader/pool";
-import { ProgressBar } from "../../grader/progress-bar";
+import { Outcome, PoolJob, runPool } from "../../grader/run/pool";
+import { ProgressBar } from "../../grader/gradebook/progress-bar";
 
 type Input = { action: "echo" | "throw" | "exit" | "hang"; value: number };
 const WORKER = path.resolve(__dirname, "../fixtures/cli/pool-worker.ts");

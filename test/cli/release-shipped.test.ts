@@ -7,12 +7,12 @@ import { expect } from "chai";
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { loadAssignment } from "../../grader/assignment";
-import { cellSource, type NotebookJson } from "../../grader/notebook";
-import { buildRelease } from "../../grader/release";
-import { collectSecrets, scanKit } from "../../grader/release-leaks";
-import { toStudentNotebook } from "../../grader/release-transform";
-import { KIT_ROOT } from "../../grader/version";
+import { loadAssignment } from "../../grader/judge/assignment";
+import { cellSource, type NotebookJson } from "../../grader/core/notebook";
+import { buildRelease } from "../../grader/release/release";
+import { collectSecrets, scanKit } from "../../grader/release/release-leaks";
+import { toStudentNotebook } from "../../grader/release/release-transform";
+import { KIT_ROOT } from "../../grader/core/version";
 import { readJson, tmpDir } from "./helpers";
 
 const MASTERS = path.join(KIT_ROOT, "notebooks");

@@ -9,9 +9,9 @@ import { expect } from "chai";
 import { parse } from "csv-parse/sync";
 import * as fs from "fs";
 import * as path from "path";
-import { Gradebook } from "../../grader/gradebook";
-import { parseRoster } from "../../grader/roster";
-import { fileNameFor } from "../../grader/student-id";
+import { Gradebook } from "../../grader/gradebook/gradebook";
+import { parseRoster } from "../../grader/gradebook/roster";
+import { fileNameFor } from "../../grader/core/student-id";
 import { FIXTURE_MASTERS, FIXTURE_SPECS, grader, makeZip, TINY, tmpDir } from "./helpers";
 
 const master = fs.readFileSync(path.join(FIXTURE_MASTERS, TINY), "utf8");

@@ -5,7 +5,7 @@
  */
 import { expect } from "chai";
 import * as path from "path";
-import { BONUS_THRESHOLD, evaluateBonusSandboxed, readBonusFolder } from "../../grader/bonus";
+import { BONUS_THRESHOLD, evaluateBonusSandboxed, readBonusFolder } from "../../grader/judge/bonus";
 import { cellById, CellOutput, ExecutedNotebook, stderrOf, streamText } from "../support/kernel";
 import { executedMasterRun } from "../support/masters";
 import { mimeText } from "../support/notebook-results";

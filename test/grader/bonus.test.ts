@@ -12,7 +12,7 @@ import {
   modelInputLayout,
   readBonusFolder,
   reproduceBonus,
-} from "../../grader/bonus";
+} from "../../grader/judge/bonus";
 import { loadFashionMnist } from "../../src/fashion-mnist";
 
 /** Saves a model in the tfjs file layout the notebook's saveBonusModel writes: model.json, weights.bin, bonus.json. */
@@ -50,7 +50,7 @@ function accuracyHere(model: tf.LayersModel, n: number, layout: "flat" | "image"
   return correct / n;
 }
 
-describe("bonus: saved model evaluation (grader/bonus.ts)", function () {
+describe("bonus: saved model evaluation (grader/judge/bonus.ts)", function () {
   this.timeout(10 * 60 * 1000);
   let tmp: string;
   let softmax: tf.Sequential;

@@ -8,12 +8,12 @@ import { expect } from "chai";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { loadAssignment } from "../../grader/assignment";
-import { masterCells, planCells } from "../../grader/cells";
-import { gradeNotebook } from "../../grader/grade";
-import { cellSource, type CellJson, type NotebookJson } from "../../grader/notebook";
-import { toStudentNotebook } from "../../grader/release-transform";
-import { KIT_ROOT } from "../../grader/version";
+import { loadAssignment } from "../../grader/judge/assignment";
+import { masterCells, planCells } from "../../grader/run/cells";
+import { gradeNotebook } from "../../grader/judge/grade";
+import { cellSource, type CellJson, type NotebookJson } from "../../grader/core/notebook";
+import { toStudentNotebook } from "../../grader/release/release-transform";
+import { KIT_ROOT } from "../../grader/core/version";
 
 const MASTERS = path.join(KIT_ROOT, "notebooks");
 const readMaster = (name: string): NotebookJson => JSON.parse(fs.readFileSync(path.join(MASTERS, name), "utf8")) as NotebookJson;

@@ -1,8 +1,8 @@
 import { expect } from "chai";
-import { gradeNotebook, referenceFor, type NotebookResult } from "../../grader/grade";
-import { KIT_ROOT } from "../../grader/version";
-import { DEFAULT_LIMITS, runNotebook } from "../../grader/run";
-import type { PlannedCell } from "../../grader/cells";
+import { gradeNotebook, referenceFor, type NotebookResult } from "../../grader/judge/grade";
+import { KIT_ROOT } from "../../grader/core/version";
+import { DEFAULT_LIMITS, runNotebook } from "../../grader/run/run";
+import type { PlannedCell } from "../../grader/run/cells";
 import { spec } from "../fixtures/grader/spec";
 import { FIXTURE_OPTIONS, TempDir, WRONG_DOT, fixtureMaster, setSource } from "./fixture";
 

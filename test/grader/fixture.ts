@@ -5,8 +5,8 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import type { CellJson, NotebookJson } from "../../grader/notebook";
-import type { GradeOptions } from "../../grader/grade";
+import type { CellJson, NotebookJson } from "../../grader/core/notebook";
+import type { GradeOptions } from "../../grader/judge/grade";
 
 export const ROOT = path.resolve(__dirname, "../..");
 export const FIXTURE_MASTER = path.join(ROOT, "test/fixtures/grader/90_fixture.ipynb");

@@ -8,12 +8,12 @@
 import { expect } from "chai";
 import * as fs from "fs";
 import * as path from "path";
-import { gradeNotebook, referenceFor, type NotebookResult } from "../../grader/grade";
-import type { PlainValue } from "../../grader/plain";
-import { readNotebook, type NotebookJson } from "../../grader/notebook";
+import { gradeNotebook, referenceFor, type NotebookResult } from "../../grader/judge/grade";
+import type { PlainValue } from "../../grader/core/plain";
+import { readNotebook, type NotebookJson } from "../../grader/core/notebook";
 import { spec as activations } from "../../grader/specs/01_activations";
 import { spec as mlp } from "../../grader/specs/02_mlp";
-import type { NotebookSpec } from "../../grader/spec";
+import type { NotebookSpec } from "../../grader/core/spec";
 import { gradedMaster } from "../support/masters";
 import { ROOT, TempDir } from "./fixture";
 

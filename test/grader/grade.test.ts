@@ -1,10 +1,10 @@
 import { expect } from "chai";
 import * as fs from "fs";
 import * as path from "path";
-import { gradeNotebook, type NotebookResult } from "../../grader/grade";
-import { buildChecks } from "../../grader/build-checks";
-import { runCheck } from "../../grader/commands/check";
-import { toStudentNotebook } from "../../grader/release-transform";
+import { gradeNotebook, type NotebookResult } from "../../grader/judge/grade";
+import { buildChecks } from "../../grader/judge/build-checks";
+import { runCheck } from "../../grader/export/check";
+import { toStudentNotebook } from "../../grader/release/release-transform";
 import { check, type ChecksFile } from "../../src/check";
 import { spec } from "../fixtures/grader/spec";
 import { FIXTURE_OPTIONS, TempDir, WRONG_DOT, fixtureMaster, setSource, FIXTURE_MASTER } from "./fixture";

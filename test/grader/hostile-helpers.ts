@@ -2,11 +2,11 @@
  * Building hostile variants of the fixture notebook and reading their results: shared by the
  * protocol attacks (integration tier) and the search of the child's own process (system tier).
  */
-import type { NotebookResult } from "../../grader/grade";
-import { toStudentNotebook } from "../../grader/release-transform";
+import type { NotebookResult } from "../../grader/judge/grade";
+import { toStudentNotebook } from "../../grader/release/release-transform";
 import { encodePlain } from "../../src/check";
-import type { NotebookJson } from "../../grader/notebook";
-import type { Reference } from "../../grader/expected";
+import type { NotebookJson } from "../../grader/core/notebook";
+import type { Reference } from "../../grader/judge/expected";
 import { codeCell, fixtureMaster, setSource } from "./fixture";
 
 export function scores(r: NotebookResult): Record<string, number> {

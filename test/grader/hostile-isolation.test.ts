@@ -11,12 +11,12 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as net from "net";
 import * as path from "path";
-import { gradeNotebook, type NotebookResult } from "../../grader/grade";
-import { bwrapArgs, isolationStatus } from "../../grader/isolation";
-import { defaultReadPaths, spawnSandboxed } from "../../grader/sandbox";
-import { runnerProgram } from "../../grader/child-bundle";
-import { toStudentNotebook } from "../../grader/release-transform";
-import type { NotebookJson } from "../../grader/notebook";
+import { gradeNotebook, type NotebookResult } from "../../grader/judge/grade";
+import { bwrapArgs, isolationStatus } from "../../grader/run/isolation";
+import { defaultReadPaths, spawnSandboxed } from "../../grader/run/sandbox";
+import { runnerProgram } from "../../grader/run/child-bundle";
+import { toStudentNotebook } from "../../grader/release/release-transform";
+import type { NotebookJson } from "../../grader/core/notebook";
 import { spec } from "../fixtures/grader/spec";
 import { FIXTURE_OPTIONS, ROOT, TempDir, codeCell, fixtureMaster } from "./fixture";
 
@@ -311,7 +311,7 @@ console.log("NET " + got);`;
     const marker = `nnkit-orphan-${process.pid}-${Date.now()}`;
     // a stand-in grader: starts a sandboxed run that never ends, reports, and is killed with SIGKILL
     const graderScript = `
-      const { spawnSandboxed } = require(${JSON.stringify(path.join(ROOT, "grader", "sandbox.ts"))});
+      const { spawnSandboxed } = require(${JSON.stringify(path.join(ROOT, "grader", "run", "sandbox.ts"))});
       const box = spawnSandboxed({ root: ${JSON.stringify(ROOT)}, memoryMb: 256, onMessage: () => require("fs").writeSync(1, "running\\n"),
         program: { code: "require('fs').writeSync(3, '{}\\\\n'); setInterval(() => {}, 1000); // ${marker}" } });
       require("fs").writeSync(1, "started " + box.pid + "\\n");`;

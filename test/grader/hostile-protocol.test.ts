@@ -4,10 +4,10 @@
  * the fixture master) or the master, and must score exactly what that does.
  */
 import { expect } from "chai";
-import { gradeNotebook, referenceFor, type GradeOptions, type NotebookResult } from "../../grader/grade";
+import { gradeNotebook, referenceFor, type GradeOptions, type NotebookResult } from "../../grader/judge/grade";
 import type { PlainValue } from "../../src/check";
-import type { NotebookJson } from "../../grader/notebook";
-import type { Reference } from "../../grader/expected";
+import type { NotebookJson } from "../../grader/core/notebook";
+import type { Reference } from "../../grader/judge/expected";
 import { spec } from "../fixtures/grader/spec";
 import { FIXTURE_OPTIONS, TempDir, fixtureMaster } from "./fixture";
 import { answers, exercises, scores, stub, studentVisible, withCells } from "./hostile-helpers";

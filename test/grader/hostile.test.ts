@@ -1,9 +1,9 @@
 import { expect } from "chai";
 import * as fs from "fs";
 import * as path from "path";
-import { gradeNotebook, type NotebookResult } from "../../grader/grade";
+import { gradeNotebook, type NotebookResult } from "../../grader/judge/grade";
 import { spec } from "../fixtures/grader/spec";
-import type { NotebookJson } from "../../grader/notebook";
+import type { NotebookJson } from "../../grader/core/notebook";
 import { FIXTURE_OPTIONS, ROOT, TempDir, WRONG_DOT, codeCell, fixtureMaster, setSource } from "./fixture";
 
 const FULL = { "fx-square": 2, "fx-dot": 3, "fx-lse": 2, "fx-report": 1 };
@@ -80,7 +80,7 @@ describe("grader: hostile submissions", function () {
   });
 
   it("cannot read the grader, the masters or the cache", async () => {
-    const files = [path.join(ROOT, "grader/spec.ts"), FIXTURE_OPTIONS.masterPath!, path.join(ROOT, "package.json")];
+    const files = [path.join(ROOT, "grader/core/spec.ts"), FIXTURE_OPTIONS.masterPath!, path.join(ROOT, "package.json")];
     const nb = fixtureMaster();
     files.forEach((f, i) => nb.cells.push(codeCell(`read-${i}`, `require("fs").readFileSync(${JSON.stringify(f)}, "utf8").length`)));
     const r = await grade(nb);

@@ -9,11 +9,11 @@ import Database from "better-sqlite3";
 import { expect } from "chai";
 import * as fs from "fs";
 import * as path from "path";
-import { Gradebook } from "../../grader/gradebook";
-import { toStudentNotebook } from "../../grader/release-transform";
-import { isolationMode, isolationStatus } from "../../grader/isolation";
-import type { NotebookJson } from "../../grader/notebook";
-import { KIT_ROOT } from "../../grader/version";
+import { Gradebook } from "../../grader/gradebook/gradebook";
+import { toStudentNotebook } from "../../grader/release/release-transform";
+import { isolationMode, isolationStatus } from "../../grader/run/isolation";
+import type { NotebookJson } from "../../grader/core/notebook";
+import { KIT_ROOT } from "../../grader/core/version";
 import { FIXTURE_MASTERS, FIXTURE_SPECS, TINY, grader, makeZip, readJson, tmpDir } from "../cli/helpers";
 
 const MISSING_BWRAP = { NNKIT_BWRAP: "/nonexistent/bwrap" };

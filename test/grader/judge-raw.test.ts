@@ -6,16 +6,16 @@
 import { expect } from "chai";
 import * as fs from "fs";
 import * as path from "path";
-import { compareValues, type CompareRule } from "../../grader/compare";
-import { gradeNotebook } from "../../grader/grade";
-import type { NotebookJson } from "../../grader/notebook";
-import type { PlainValue, ProbeOutcome } from "../../grader/plain";
+import { compareValues, type CompareRule } from "../../grader/judge/compare";
+import { gradeNotebook } from "../../grader/judge/grade";
+import type { NotebookJson } from "../../grader/core/notebook";
+import type { PlainValue, ProbeOutcome } from "../../grader/core/plain";
 import { spec as activations } from "../../grader/specs/01_activations";
 import { spec as mlp } from "../../grader/specs/02_mlp";
 import { spec as descent } from "../../grader/specs/03_gradient_descent";
 import { spec as convolution } from "../../grader/specs/04_convolution";
 import { spec as fashion } from "../../grader/specs/05_fashion_mnist";
-import type { Comparator, NotebookSpec } from "../../grader/spec";
+import type { Comparator, NotebookSpec } from "../../grader/core/spec";
 import { codeCell, ROOT, TempDir } from "./fixture";
 
 const ok = (value: PlainValue): ProbeOutcome => ({ ok: true, value });

@@ -7,12 +7,12 @@
 import { expect } from "chai";
 import * as fs from "fs";
 import * as path from "path";
-import { loadSpecs, referenceFor } from "../../grader/grade";
-import { KIT_ROOT } from "../../grader/version";
+import { loadSpecs, referenceFor } from "../../grader/judge/grade";
+import { KIT_ROOT } from "../../grader/core/version";
 import { encodePlain, toPlain, materializeInput, type EncodedInput, type PlainValue } from "../../src/check";
-import { encodeResult, materializeInputs } from "../../grader/child/encode";
-import { decodeOutcome, decodeReplyOutcome } from "../../grader/plain";
-import type { Reference } from "../../grader/expected";
+import { encodeResult, materializeInputs } from "../../grader/run/child/encode";
+import { decodeOutcome, decodeReplyOutcome } from "../../grader/core/plain";
+import type { Reference } from "../../grader/judge/expected";
 import { gradedMaster, gradedMasterStdin } from "../support/masters";
 
 /** Every number of a plain value. */

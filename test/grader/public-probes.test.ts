@@ -11,10 +11,10 @@
 import { expect } from "chai";
 import * as fs from "fs";
 import * as path from "path";
-import { gradeNotebook, type NotebookResult, type QuestionResult } from "../../grader/grade";
-import type { NotebookJson } from "../../grader/notebook";
-import { readNotebook, cellSource } from "../../grader/notebook";
-import type { NotebookSpec, Probe } from "../../grader/spec";
+import { gradeNotebook, type NotebookResult, type QuestionResult } from "../../grader/judge/grade";
+import type { NotebookJson } from "../../grader/core/notebook";
+import { readNotebook, cellSource } from "../../grader/core/notebook";
+import type { NotebookSpec, Probe } from "../../grader/core/spec";
 import { spec as nb01 } from "../../grader/specs/01_activations";
 import { spec as nb02 } from "../../grader/specs/02_mlp";
 import { spec as nb03 } from "../../grader/specs/03_gradient_descent";

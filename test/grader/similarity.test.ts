@@ -5,15 +5,15 @@
 import { expect } from "chai";
 import * as fs from "fs";
 import * as path from "path";
-import { comparePairs, matchedRanges, MASTER, participant, sharedFingerprints, type PairScore, type Participant } from "../../grader/similarity/compare";
-import { solutionCells, writtenByQuestion } from "../../grader/similarity/regions";
-import { pairHtml, pairsCsv } from "../../grader/similarity/report";
-import { tokenize } from "../../grader/similarity/tokens";
-import { fingerprints, K, W, winnow } from "../../grader/similarity/winnow";
+import { comparePairs, matchedRanges, MASTER, participant, sharedFingerprints, type PairScore, type Participant } from "../../grader/gradebook/similarity/compare";
+import { solutionCells, writtenByQuestion } from "../../grader/gradebook/similarity/regions";
+import { pairHtml, pairsCsv } from "../../grader/gradebook/similarity/report";
+import { tokenize } from "../../grader/gradebook/similarity/tokens";
+import { fingerprints, K, W, winnow } from "../../grader/gradebook/similarity/winnow";
 import { parseCsv } from "../../grader/export/csv";
-import { readNotebook } from "../../grader/notebook";
-import { loadAssignment, loadSpecsFrom } from "../../grader/assignment";
-import { KIT_ROOT } from "../../grader/version";
+import { readNotebook } from "../../grader/core/notebook";
+import { loadAssignment, loadSpecsFrom } from "../../grader/judge/assignment";
+import { KIT_ROOT } from "../../grader/core/version";
 import { studentNotebook } from "../cli/insight-class";
 import { FIXTURE_MASTERS, FIXTURE_SPECS, TINY } from "../cli/helpers";
 

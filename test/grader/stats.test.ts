@@ -3,9 +3,9 @@ import { expect } from "chai";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { Gradebook, type QuestionRecord, type RunInput } from "../../grader/gradebook";
-import { classMedians, classStats, median, messageKey, statsText } from "../../grader/stats/stats";
-import { statsHtml } from "../../grader/stats/report";
+import { Gradebook, type QuestionRecord, type RunInput } from "../../grader/gradebook/gradebook";
+import { classMedians, classStats, median, messageKey, statsText } from "../../grader/gradebook/stats/stats";
+import { statsHtml } from "../../grader/gradebook/stats/report";
 
 function question(score: number, probes: [boolean, boolean], message = "value: expected 1.5, got 2"): QuestionRecord {
   return {

@@ -4,7 +4,7 @@
  * older graders whose question messages named a hidden probe's values.
  */
 import { expect } from "chai";
-import { studentResult } from "../../grader/commands/check";
+import { studentResult } from "../../grader/export/check";
 import { failedCellNotes, questionComment, studentReason, studentLog, studentQuestionView, type QuestionLike } from "../../grader/export/student-view";
 
 const SECRET = "52.5625";

@@ -1,11 +1,11 @@
 import { expect } from "chai";
 import * as fs from "fs";
 import * as path from "path";
-import { gradeNotebook, type NotebookResult } from "../../grader/grade";
-import type { PlannedCell } from "../../grader/cells";
-import { DEFAULT_LIMITS, runNotebook } from "../../grader/run";
-import { conversionKey, precheckCells } from "../../grader/typecheck";
-import { KIT_ROOT } from "../../grader/version";
+import { gradeNotebook, type NotebookResult } from "../../grader/judge/grade";
+import type { PlannedCell } from "../../grader/run/cells";
+import { DEFAULT_LIMITS, runNotebook } from "../../grader/run/run";
+import { conversionKey, precheckCells } from "../../grader/run/typecheck";
+import { KIT_ROOT } from "../../grader/core/version";
 import { spec as fixtureSpec } from "../fixtures/grader/spec";
 import { masterPath, specsWithMaster } from "../support/masters";
 import { withSolution } from "../support/notebook-results";
@@ -98,7 +98,7 @@ describe("grader: warm type-checking in the grading process", function () {
 
   it("reads only what the sandbox lets a notebook read: the grader's own files do not type-check", async () => {
     const cells = [
-      cell("spec", 'import type { NotebookSpec } from "./grader/spec";\nconst n: NotebookSpec | undefined = undefined;'),
+      cell("spec", 'import type { NotebookSpec } from "./grader/core/spec";\nconst n: NotebookSpec | undefined = undefined;'),
       cell("master", 'import type { spec } from "./grader/specs/01_activations";\nconst s: typeof spec | undefined = undefined;'),
     ];
     for (const c of cells) {

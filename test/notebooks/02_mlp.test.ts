@@ -4,8 +4,8 @@ import * as os from "os";
 import * as path from "path";
 import { cellById, ExecutedNotebook, streamText } from "../support/kernel";
 import { executedMaster, gradedMaster } from "../support/masters";
-import { gradeNotebook } from "../../grader/grade";
-import type { NotebookResult } from "../../grader/grade";
+import { gradeNotebook } from "../../grader/judge/grade";
+import type { NotebookResult } from "../../grader/judge/grade";
 import { spec } from "../../grader/specs/02_mlp";
 import { expectClose, mimeText, plotOutputs, publicGot, question, scores, withSolution } from "../support/notebook-results";
 

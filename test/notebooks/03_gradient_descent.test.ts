@@ -4,7 +4,7 @@ import * as os from "os";
 import * as path from "path";
 import { cellById, streamText, type CellOutput, type ExecutedNotebook } from "../support/kernel";
 import { executedMaster, gradedMaster } from "../support/masters";
-import { gradeNotebook, type NotebookResult } from "../../grader/grade";
+import { gradeNotebook, type NotebookResult } from "../../grader/judge/grade";
 import { spec } from "../../grader/specs/03_gradient_descent";
 import { mutatedMaster, plotOutputs, publicGot, question, scores, withSolution } from "../support/notebook-results";
 

@@ -4,8 +4,8 @@ import * as os from "os";
 import * as path from "path";
 import { cellById, ExecutedNotebook, streamText } from "../support/kernel";
 import { executedMaster, gradedMaster } from "../support/masters";
-import { gradeNotebook } from "../../grader/grade";
-import type { NotebookResult, QuestionResult } from "../../grader/grade";
+import { gradeNotebook } from "../../grader/judge/grade";
+import type { NotebookResult, QuestionResult } from "../../grader/judge/grade";
 import { spec } from "../../grader/specs/04_convolution";
 import { mutatedMaster, plotOutputs, publicGot } from "../support/notebook-results";
 

@@ -3,8 +3,8 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { gradedMaster } from "../support/masters";
-import { gradeNotebook } from "../../grader/grade";
-import type { NotebookResult, QuestionResult } from "../../grader/grade";
+import { gradeNotebook } from "../../grader/judge/grade";
+import type { NotebookResult, QuestionResult } from "../../grader/judge/grade";
 import { spec } from "../../grader/specs/05_fashion_mnist";
 import { publicGot } from "../support/notebook-results";
 

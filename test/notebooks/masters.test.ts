@@ -11,10 +11,10 @@ import * as fs from "fs";
 import * as path from "path";
 import { executeNotebook, stderrOf, streamText } from "../support/kernel";
 import { executedMaster, gradedMaster, LONG_KERNEL_RUNS, masterPath, specsWithMaster, workFolder } from "../support/masters";
-import { gradeNotebook } from "../../grader/grade";
-import { readNotebook } from "../../grader/notebook";
-import { hasSolution, toStudentNotebook } from "../../grader/release-transform";
-import { cellSource } from "../../grader/notebook";
+import { gradeNotebook } from "../../grader/judge/grade";
+import { readNotebook } from "../../grader/core/notebook";
+import { hasSolution, toStudentNotebook } from "../../grader/release/release-transform";
+import { cellSource } from "../../grader/core/notebook";
 
 for (const spec of specsWithMaster()) {
   describe(`master ${spec.notebook}`, function () {

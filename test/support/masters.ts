@@ -16,9 +16,9 @@ import { AsyncLocalStorage } from "async_hooks";
 import type { ChildProcess } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { buildChecks } from "../../grader/build-checks";
-import { gradeNotebook, loadSpecs, type NotebookResult } from "../../grader/grade";
-import type { NotebookSpec } from "../../grader/spec";
+import { buildChecks } from "../../grader/judge/build-checks";
+import { gradeNotebook, loadSpecs, type NotebookResult } from "../../grader/judge/grade";
+import type { NotebookSpec } from "../../grader/core/spec";
 import { executeNotebook, type ExecutedNotebook } from "./kernel";
 import { runDir, sharedOnce } from "./shared-once";
 

@@ -5,7 +5,7 @@
 import { expect } from "chai";
 import * as fs from "fs";
 import * as path from "path";
-import type { NotebookResult, QuestionResult } from "../../grader/grade";
+import type { NotebookResult, QuestionResult } from "../../grader/judge/grade";
 import type { CellOutput } from "./kernel";
 
 type SourceCell = { id?: string; source: string | string[] };

@@ -10,9 +10,9 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import type { GradescopeResults } from "../../grader/export/gradescope";
-import { cellSource, type NotebookJson } from "../../grader/notebook";
-import { packSubmission } from "../../grader/submit";
-import { KIT_ROOT } from "../../grader/version";
+import { cellSource, type NotebookJson } from "../../grader/core/notebook";
+import { packSubmission } from "../../grader/submit/submit";
+import { KIT_ROOT } from "../../grader/core/version";
 import { grader, readJson, tmpDir } from "../cli/helpers";
 
 /** Every file under a folder with its size and modification time. */

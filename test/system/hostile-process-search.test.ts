@@ -5,8 +5,8 @@
  * holding tslab and TypeScript takes about a minute.
  */
 import { expect } from "chai";
-import { gradeNotebook, type GradeOptions, type NotebookResult } from "../../grader/grade";
-import type { NotebookJson } from "../../grader/notebook";
+import { gradeNotebook, type GradeOptions, type NotebookResult } from "../../grader/judge/grade";
+import type { NotebookJson } from "../../grader/core/notebook";
 import { spec } from "../fixtures/grader/spec";
 import { FIXTURE_OPTIONS, TempDir, fixtureMaster } from "../grader/fixture";
 import { exercises, scores, stub, withCells } from "../grader/hostile-helpers";

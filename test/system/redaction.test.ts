@@ -12,22 +12,22 @@
  * six-digit numbers messages use). The search is shown to be non-vacuous first: each needle is
  * found in the instructor's data (the master's reference of expected values).
  */
-import { fileNameFor } from "../../grader/student-id";
+import { fileNameFor } from "../../grader/core/student-id";
 import { expect } from "chai";
 import * as fs from "fs";
 import * as path from "path";
-import { runCheck } from "../../grader/commands/check";
-import { runGradescope } from "../../grader/commands/gradescope-run";
-import { referenceFor } from "../../grader/grade";
-import { readNotebook, type NotebookJson } from "../../grader/notebook";
-import { decodePlain, describePlain, encodePlain, type PlainValue } from "../../grader/plain";
-import { toStudentNotebook } from "../../grader/release-transform";
-import type { Reference } from "../../grader/expected";
-import type { NotebookSpec } from "../../grader/spec";
+import { runCheck } from "../../grader/export/check";
+import { runGradescope } from "../../grader/export/gradescope-run";
+import { referenceFor } from "../../grader/judge/grade";
+import { readNotebook, type NotebookJson } from "../../grader/core/notebook";
+import { decodePlain, describePlain, encodePlain, type PlainValue } from "../../grader/core/plain";
+import { toStudentNotebook } from "../../grader/release/release-transform";
+import type { Reference } from "../../grader/judge/expected";
+import type { NotebookSpec } from "../../grader/core/spec";
 import { spec as activations } from "../../grader/specs/01_activations";
 import { spec as mlp } from "../../grader/specs/02_mlp";
 import { spec as convolution } from "../../grader/specs/04_convolution";
-import { KIT_ROOT } from "../../grader/version";
+import { KIT_ROOT } from "../../grader/core/version";
 import { grader, tmpDir } from "../cli/helpers";
 
 const SPECS: NotebookSpec[] = [activations, mlp, convolution];

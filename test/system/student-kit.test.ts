@@ -11,7 +11,7 @@ import * as crypto from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { KIT_ROOT } from "../../grader/version";
+import { KIT_ROOT } from "../../grader/core/version";
 import { jupyterPython } from "../support/jupyter-python";
 import { executeNotebook, streamText } from "../support/kernel";
 import { readJson } from "../cli/helpers";
@@ -76,7 +76,7 @@ describe("the student kit, set up in a fresh folder", function () {
   after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
   it("is released with a student README, a student package.json and a kit-named kernel", () => {
-    const r = run(process.execPath, ["-r", "tsx/cjs", path.join(KIT_ROOT, "grader", "cli.ts"), "release", "-o", kit], KIT_ROOT, {});
+    const r = run(process.execPath, ["-r", "tsx/cjs", path.join(KIT_ROOT, "grader", "cli", "main.ts"), "release", "-o", kit], KIT_ROOT, {});
     expect(r.status, r.stderr).to.equal(0);
     const readme = fs.readFileSync(path.join(kit, "README.md"), "utf8");
     for (const step of ["./setup.sh", "npm start", "npm run check", "npm run submit"]) expect(readme, step).to.include(step);

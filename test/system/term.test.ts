@@ -12,10 +12,10 @@ import { expect } from "chai";
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
-import { loadAssignment, maxScore } from "../../grader/assignment";
+import { loadAssignment, maxScore } from "../../grader/judge/assignment";
 import { parseCsv } from "../../grader/export/csv";
-import { cellSource, type NotebookJson } from "../../grader/notebook";
-import { KIT_ROOT } from "../../grader/version";
+import { cellSource, type NotebookJson } from "../../grader/core/notebook";
+import { KIT_ROOT } from "../../grader/core/version";
 import { grader, readJson, tmpDir } from "../cli/helpers";
 
 const DUE = "2026-12-10T23:59:00.000Z";

@@ -13,12 +13,12 @@ import { expect } from "chai";
 import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { maxScore } from "../../grader/assignment";
-import { environmentKey, environmentParts } from "../../grader/child-bundle";
-import { referenceKey } from "../../grader/expected";
-import { loadSpecs } from "../../grader/grade";
-import { checkMastersFullMarks } from "../../grader/master-check";
-import { KIT_ROOT } from "../../grader/version";
+import { maxScore } from "../../grader/judge/assignment";
+import { environmentKey, environmentParts } from "../../grader/run/child-bundle";
+import { referenceKey } from "../../grader/judge/expected";
+import { loadSpecs } from "../../grader/judge/grade";
+import { checkMastersFullMarks } from "../../grader/judge/master-check";
+import { KIT_ROOT } from "../../grader/core/version";
 import { FIXTURE_MASTERS, grader, makeZip, masterWith, TINY, tmpDir } from "../cli/helpers";
 
 describe("a copied kit and the master full-marks precheck", function () {

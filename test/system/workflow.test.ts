@@ -12,15 +12,15 @@ import { expect } from "chai";
 import { ChildProcess, execFileSync, spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { loadSpecsFrom } from "../../grader/assignment";
-import { buildChecks } from "../../grader/build-checks";
+import { loadSpecsFrom } from "../../grader/judge/assignment";
+import { buildChecks } from "../../grader/judge/build-checks";
 import { parseCsv } from "../../grader/export/csv";
 import type { GradescopeResults } from "../../grader/export/gradescope";
 import { summarizeAll } from "../../grader/export/summary";
-import { Gradebook } from "../../grader/gradebook";
-import { buildRelease, hiddenTexts, solutionLines } from "../../grader/release";
-import { KIT_ROOT } from "../../grader/version";
-import { fileNameFor } from "../../grader/student-id";
+import { Gradebook } from "../../grader/gradebook/gradebook";
+import { buildRelease, hiddenTexts, solutionLines } from "../../grader/release/release";
+import { KIT_ROOT } from "../../grader/core/version";
+import { fileNameFor } from "../../grader/core/student-id";
 import { FIXTURE_MASTERS, FIXTURE_SPECS, grader, makeZip, NotebookJsonLike, readJson, TINY, tmpDir } from "../cli/helpers";
 
 const specs = loadSpecsFrom(FIXTURE_SPECS);
@@ -169,7 +169,7 @@ describe("instructor workflow on 30 submissions (fixture assignment)", function 
     const args = ["grade", subs, "-g", gbFile, "-c", path.join(tmp, "course.json"), "--specs", FIXTURE_SPECS, "--masters", FIXTURE_MASTERS,
       "--workers", "2", "--cell-timeout", "8", "--notebook-timeout", "40", "--memory", "256", "--times", times];
     // first run: killed with SIGKILL once a few notebooks are graded
-    const child: ChildProcess = spawn(process.execPath, ["-r", "tsx/cjs", path.join(KIT_ROOT, "grader", "cli.ts"), ...args], {
+    const child: ChildProcess = spawn(process.execPath, ["-r", "tsx/cjs", path.join(KIT_ROOT, "grader", "cli", "main.ts"), ...args], {
       cwd: KIT_ROOT, stdio: ["ignore", "ignore", "pipe"],
     });
     let stderr = "";

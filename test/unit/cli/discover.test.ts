@@ -2,8 +2,8 @@ import AdmZip from "adm-zip";
 import { expect } from "chai";
 import * as fs from "fs";
 import * as path from "path";
-import { cleanStudentId, discoverSubmissions, splitNotebookName } from "../../../grader/discover";
-import { intakeSubmission } from "../../../grader/intake";
+import { cleanStudentId, discoverSubmissions, splitNotebookName } from "../../../grader/submit/discover";
+import { intakeSubmission } from "../../../grader/submit/intake";
 import { makeZip, tmpDir } from "../../cli/helpers";
 
 const NBS = ["01_a.ipynb", "02_b.ipynb"];
@@ -86,7 +86,7 @@ describe("submission discovery", () => {
     expect(cleanStudentId("  ")).to.equal("  ");
   });
 
-  // unpacking now happens in the intake worker (grader/intake.ts) with limits; same assertions
+  // unpacking now happens in the intake worker (grader/submit/intake.ts) with limits; same assertions
   it("unpacks only inside the work folder and flags files that differ from the manifest", async () => {
     const zip = new AdmZip();
     zip.addFile("notebooks/01_a.ipynb", Buffer.from(NB));

@@ -6,10 +6,10 @@ import { feedbackHtml, writeFeedbackPages } from "../../../grader/export/feedbac
 import { gradescopeResults } from "../../../grader/export/gradescope";
 import { summarize } from "../../../grader/export/summary";
 import { importManualCsv, parseManualCsv, writeWrittenPages } from "../../../grader/export/written";
-import { Gradebook, RunInput } from "../../../grader/gradebook";
-import { loadSpecsFrom } from "../../../grader/assignment";
+import { Gradebook, RunInput } from "../../../grader/gradebook/gradebook";
+import { loadSpecsFrom } from "../../../grader/judge/assignment";
 import { FIXTURE_SPECS, tmpDir } from "../../cli/helpers";
-import { fileNameFor } from "../../../grader/student-id";
+import { fileNameFor } from "../../../grader/core/student-id";
 
 const partial: RunInput = {
   status: "graded", score: 1, maxScore: 3, log: "", seconds: 1, masterHash: "m",

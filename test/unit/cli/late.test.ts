@@ -2,8 +2,8 @@ import { expect } from "chai";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { DEFAULT_COURSE, loadCourseConfig, parseCourseConfig } from "../../../grader/course";
-import { applyPenalty, lateness } from "../../../grader/late";
+import { DEFAULT_COURSE, loadCourseConfig, parseCourseConfig } from "../../../grader/core/course";
+import { applyPenalty, lateness } from "../../../grader/submit/late";
 
 describe("course config and late policy", () => {
   const course = parseCourseConfig({

@@ -1,9 +1,9 @@
 import { expect } from "chai";
 import * as fs from "fs";
 import * as path from "path";
-import { loadSpecsFrom } from "../../../grader/assignment";
-import { buildRelease, findLeaks, hiddenTexts, importClosure, solutionLines } from "../../../grader/release";
-import { KIT_ROOT } from "../../../grader/version";
+import { loadSpecsFrom } from "../../../grader/judge/assignment";
+import { buildRelease, findLeaks, hiddenTexts, importClosure, solutionLines } from "../../../grader/release/release";
+import { KIT_ROOT } from "../../../grader/core/version";
 import { FIXTURE_MASTERS, FIXTURE_SPECS, NotebookJsonLike, readJson, TINY, tmpDir } from "../../cli/helpers";
 
 /** Every text file under a folder, with its content (node_modules excluded). */
@@ -36,10 +36,10 @@ describe("release", () => {
   it("builds a kit with student notebooks, src, checks and the student commands, and no secret", () => {
     const r = buildRelease({ root: KIT_ROOT, out: path.join(tmp, "kit"), specs, mastersDir: FIXTURE_MASTERS, checksDir: checks });
     const kit = r.out;
-    expect(r.files).to.include.members([path.join("notebooks", TINY), path.join("checks", "01_tiny.json"), "grader/cli.ts", "grader/commands/submit.ts", "grader/submit.ts", "src/index.ts", "package.json"]);
+    expect(r.files).to.include.members([path.join("notebooks", TINY), path.join("checks", "01_tiny.json"), "grader/cli/main.ts", "grader/cli/submit.ts", "grader/submit/submit.ts", "src/index.ts", "package.json"]);
     expect(r.files.some((f) => f.startsWith("src/dist"))).to.equal(false);
     expect(r.files.some((f) => f.startsWith("grader/specs"))).to.equal(false);
-    expect(r.files).not.to.include.members(["grader/gradebook.ts", "grader/commands/grade.ts", "grader/release.ts"]);
+    expect(r.files).not.to.include.members(["grader/gradebook/gradebook.ts", "grader/cli/grade.ts", "grader/release/release.ts"]);
     const student = readJson<NotebookJsonLike>(path.join(kit, "notebooks", TINY));
     const impl = student.cells.find((c) => c.id === "square-impl");
     expect(Array.isArray(impl?.source) ? impl?.source.join("") : impl?.source).to.match(/not implemented/);
@@ -75,8 +75,8 @@ describe("release", () => {
   });
 
   it("follows imports to find what the student commands need", () => {
-    const files = importClosure(KIT_ROOT, ["grader/commands/submit.ts"]);
-    expect(files).to.include.members(["grader/commands/submit.ts", "grader/submit.ts", "grader/course.ts", "grader/version.ts"]);
+    const files = importClosure(KIT_ROOT, ["grader/cli/submit.ts"]);
+    expect(files).to.include.members(["grader/cli/submit.ts", "grader/submit/submit.ts", "grader/core/course.ts", "grader/core/version.ts"]);
     expect(findLeaks(path.join(FIXTURE_SPECS), ["squareAll([-7.25"])).to.deep.equal([["01_tiny.ts", "squareAll([-7.25"]]);
   });
 });

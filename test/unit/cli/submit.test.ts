@@ -2,9 +2,9 @@ import AdmZip from "adm-zip";
 import { expect } from "chai";
 import * as fs from "fs";
 import * as path from "path";
-import { BONUS_DIR } from "../../../grader/bonus";
-import type { Manifest } from "../../../grader/discover";
-import { BONUS_MODEL_DIR, MAX_OUTPUT_BYTES, packSubmission, stripLargeOutputs } from "../../../grader/submit";
+import { BONUS_DIR } from "../../../grader/judge/bonus";
+import type { Manifest } from "../../../grader/submit/discover";
+import { BONUS_MODEL_DIR, MAX_OUTPUT_BYTES, packSubmission, stripLargeOutputs } from "../../../grader/submit/submit";
 import { FIXTURE_MASTERS, sha256, TINY, tmpDir } from "../../cli/helpers";
 
 function readManifest(zip: string): Manifest {
@@ -75,7 +75,7 @@ describe("submit", () => {
     }
   });
 
-  it("packs the folder the bonus cell saves into (grader/bonus.ts)", () => {
+  it("packs the folder the bonus cell saves into (grader/judge/bonus.ts)", () => {
     expect(BONUS_MODEL_DIR).to.equal(BONUS_DIR);
   });
 

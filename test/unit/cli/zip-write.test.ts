@@ -3,8 +3,8 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { buildGradescopeZip } from "../../../grader/export/gradescope";
-import { packSubmission } from "../../../grader/submit";
-import { readZipEntry, writeZip } from "../../../grader/zip-write";
+import { packSubmission } from "../../../grader/submit/submit";
+import { readZipEntry, writeZip } from "../../../grader/core/zip-write";
 import { FIXTURE_MASTERS, sha256, TINY, tmpDir } from "../../cli/helpers";
 
 interface PythonView {
@@ -97,14 +97,14 @@ describe("zip writing (yazl)", () => {
   it("the Gradescope autograder zip holds the kit's files byte for byte and its two scripts as executables", async () => {
     const root = path.join(tmp, "kit");
     fs.mkdirSync(path.join(root, "src", "dist"), { recursive: true });
-    fs.mkdirSync(path.join(root, "grader", "child"), { recursive: true });
+    fs.mkdirSync(path.join(root, "grader", "run", "child"), { recursive: true });
     fs.mkdirSync(path.join(root, "notebooks"), { recursive: true });
     const files: Record<string, string> = {
       "package.json": '{"name":"k"}\n',
       "src/index.ts": "export const x = 1;\n",
       "src/dist/index.js": "compiled, left out\n",
-      "grader/cli.ts": "// the CLI\n",
-      "grader/child/runner.ts": "// the child\n",
+      "grader/cli/main.ts": "// the CLI\n",
+      "grader/run/child/runner.ts": "// the child\n",
       "notebooks/01_Übung.ipynb": "{}\n",
       "notebooks/notes.txt": "not a notebook, left out\n",
     };
@@ -116,7 +116,7 @@ describe("zip writing (yazl)", () => {
     expect(view.bad).to.equal(null);
     expect(view.entries.map((e) => e.name)).to.deep.equal(names);
     expect([...names].sort()).to.deep.equal(
-      ["package.json", "src/index.ts", "grader/cli.ts", "grader/child/runner.ts", "notebooks/01_Übung.ipynb", "gradescope.json", "setup.sh", "run_autograder"].sort(),
+      ["package.json", "src/index.ts", "grader/cli/main.ts", "grader/run/child/runner.ts", "notebooks/01_Übung.ipynb", "gradescope.json", "setup.sh", "run_autograder"].sort(),
     );
     for (const e of view.entries) if (files[e.name] !== undefined) expect(e.sha256, e.name).to.equal(sha256(files[e.name]));
     expect(view.entries.filter((e) => e.mode === 0o755).map((e) => e.name).sort()).to.deep.equal(["run_autograder", "setup.sh"]);

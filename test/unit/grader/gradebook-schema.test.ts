@@ -8,8 +8,8 @@ import Database from "better-sqlite3";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { Gradebook } from "../../../grader/gradebook";
-import { MIGRATIONS, SCHEMA_VERSION, schemaVersion } from "../../../grader/gradebook-schema";
+import { Gradebook } from "../../../grader/gradebook/gradebook";
+import { MIGRATIONS, SCHEMA_VERSION, schemaVersion } from "../../../grader/gradebook/gradebook-schema";
 
 /** The first gradebook's tables, as the grader before issue 15 created them (no version, no later column). */
 const FIRST_SCHEMA = `

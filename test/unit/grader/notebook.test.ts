@@ -1,7 +1,7 @@
 import { expect } from "chai";
-import { planCells, masterCells } from "../../../grader/cells";
-import { readNotebook, parseNotebook, NotebookError, cellSource, type NotebookJson } from "../../../grader/notebook";
-import { stubSolutions, toStudentNotebook } from "../../../grader/release-transform";
+import { planCells, masterCells } from "../../../grader/run/cells";
+import { readNotebook, parseNotebook, NotebookError, cellSource, type NotebookJson } from "../../../grader/core/notebook";
+import { stubSolutions, toStudentNotebook } from "../../../grader/release/release-transform";
 import { TempDir, fixtureMaster, codeCell } from "../../grader/fixture";
 
 describe("grader notebooks: reading", () => {

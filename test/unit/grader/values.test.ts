@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import * as tf from "@tensorflow/tfjs";
 import { compareValues, decodePlain, encodePlain, shapeOf, toPlain, type ProbeOutcome } from "../../../src/check";
-import { generateInput, generateInputs, hashSeed } from "../../../grader/inputs";
+import { generateInput, generateInputs, hashSeed } from "../../../grader/core/inputs";
 
 const ok = (value: ReturnType<typeof toPlain>): ProbeOutcome => ({ ok: true, value });
 

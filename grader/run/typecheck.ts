@@ -1,0 +1,221 @@
+/**
+ * Type-checking in the grader, kept warm across the cells, notebooks and submissions a grading
+ * process grades: tslab's own converter (the code the kernel and the sandboxed child run) lives
+ * in a worker thread of the grading process, and its clean conversions are handed to the child
+ * as known conversions, so the child does not type-check those cells again.
+ *
+ * Why this is safe:
+ * - The conversions are made here, by the grader's own copy of tslab: never taken from a child.
+ *   The TypeScript compiler only reads and checks a cell's text; it never runs it.
+ * - The compiler's file reads are confined to what the sandbox lets a notebook read (its
+ *   libraries and data: defaultReadPaths), so a cell cannot type-check against, or learn the
+ *   types of, a master, a spec or a cached expected value that the child could not read.
+ * - A conversion is a function of the cell's text and the declarations before it (its key says
+ *   both, as in the child), so one student's conversions may serve another student's identical
+ *   cell: nothing of one run's state reaches another. Only clean conversions without side files
+ *   are handed on; a cell with a type error is left to the child, which reports tslab's message.
+ * - A cell that makes the compiler hang or blow up (type-level bombs) ends the thread after the
+ *   cell time limit or its heap cap: that cell and the rest of the notebook are type-checked by
+ *   the child as before, under its own limits.
+ */
+import { createHash } from "crypto";
+import * as fs from "fs";
+import { Worker } from "worker_threads";
+import type { PlannedCell } from "./cells";
+import type { Conversion } from "./child/protocol";
+import { defaultReadPaths } from "./sandbox";
+
+/** The key under which the child looks a conversion up (grader/run/child/runner.ts computes the same). */
+export function conversionKey(prevDecl: string, src: string): string {
+  return createHash("sha256").update(`${prevDecl.length}:${prevDecl}\u0000${src}`).digest("hex");
+}
+
+/** The thread's program: plain JavaScript (it needs no TypeScript loader), run with `eval`. */
+const THREAD = String.raw`
+const { parentPort, workerData } = require("worker_threads");
+const fs = require("fs");
+const path = require("path");
+const root = workerData.root;
+const allowed = workerData.allowed;
+const under = (p, dir) => p === dir || p.startsWith(dir.endsWith("/") ? dir : dir + "/");
+// What the sandbox shows: the allowed paths, what is inside them, and the folders above them.
+const visible = (p) => {
+  let real;
+  try { real = fs.realpathSync(path.resolve(root, p)); } catch { real = path.resolve(root, p); }
+  return allowed.some((a) => under(real, a) || under(a, real));
+};
+const readable = (p) => {
+  let real;
+  try { real = fs.realpathSync(path.resolve(root, p)); } catch { return false; }
+  return allowed.some((a) => under(real, a));
+};
+const ts = require(path.join(root, "node_modules", "@tslab", "typescript-for-tslab"));
+const sys = ts.sys;
+const readFile = sys.readFile, fileExists = sys.fileExists, directoryExists = sys.directoryExists;
+const readDirectory = sys.readDirectory, getDirectories = sys.getDirectories;
+sys.readFile = (p, e) => (readable(p) ? readFile(p, e) : undefined);
+sys.fileExists = (p) => readable(p) && fileExists(p);
+sys.directoryExists = (p) => visible(p) && directoryExists(p);
+sys.readDirectory = (p, ...rest) => (visible(p) ? readDirectory(p, ...rest).filter(readable) : []);
+sys.getDirectories = (p) => (visible(p) ? getDirectories(p).filter((d) => visible(path.join(p, d))) : []);
+sys.getCurrentDirectory = () => root;
+sys.watchFile = () => ({ close() {} });
+sys.watchDirectory = () => ({ close() {} });
+const dist = path.join(root, "node_modules", "tslab", "dist");
+const { createConverter } = require(path.join(dist, "converter.js"));
+const { getCodeMetadata } = require(path.join(dist, "metadata.js"));
+const conv = createConverter({ isJS: false, isBrowser: false });
+conv.convert("", 'import * as tf from "@tensorflow/tfjs";\nimport * as nnkit from "nnkit";\n');
+parentPort.on("message", (m) => {
+  const started = process.hrtime.bigint();
+  let reply;
+  try {
+    const meta = getCodeMetadata(m.src);
+    if (meta.module || meta.mode === "browser") reply = { id: m.id, kind: "other" };
+    else {
+      const c = conv.convert(m.prevDecl, m.src);
+      if (c.diagnostics.length > 0 || c.sideOutputs) reply = { id: m.id, kind: "unclean" };
+      else reply = { id: m.id, kind: "clean", conversion: { output: c.output, declOutput: c.declOutput, diagnostics: [], hasToplevelAwait: c.hasToplevelAwait, lastExpressionVar: c.lastExpressionVar } };
+    }
+  } catch (e) {
+    reply = { id: m.id, kind: "unclean" };
+  }
+  reply.ms = Number(process.hrtime.bigint() - started) / 1e6;
+  parentPort.postMessage(reply);
+});
+parentPort.postMessage({ id: 0, kind: "ready" });
+`;
+
+type Reply = { id: number; kind: "ready" | "other" | "unclean" } | { id: number; kind: "clean"; conversion: Conversion };
+
+/** What the checker made of one cell: a clean conversion, or a cell left to the child. */
+type Result = { kind: "clean"; conversion: Conversion } | { kind: "unclean" | "other" };
+
+/** One warm converter in a worker thread; answers one cell at a time. */
+class CheckerThread {
+  private readonly worker: Worker;
+  private readonly ready: Promise<void>;
+  private next = 1;
+  private waiting = new Map<number, (r: Reply | undefined) => void>();
+  dead = false;
+  /** Milliseconds the thread spent converting (wall time: for the profile). */
+  ms = 0;
+
+  constructor(root: string, heapMb: number) {
+    const allowed = defaultReadPaths(root).flatMap((p) => {
+      try {
+        return [fs.realpathSync(p)];
+      } catch {
+        return [];
+      }
+    });
+    this.worker = new Worker(THREAD, { eval: true, workerData: { root, allowed }, resourceLimits: { maxOldGenerationSizeMb: heapMb }, stdout: true, stderr: true, execArgv: [] });
+    this.worker.unref();
+    this.ready = new Promise((resolve, reject) => {
+      this.waiting.set(0, (r) => (r ? resolve() : reject(new Error("the type-checking thread did not start"))));
+    });
+    this.ready.catch(() => undefined);
+    this.worker.on("message", (r: Reply & { ms?: number }) => {
+      if (typeof r.ms === "number") this.ms += r.ms;
+      const done = this.waiting.get(r.id);
+      this.waiting.delete(r.id);
+      done?.(r);
+    });
+    const fail = (): void => {
+      this.dead = true;
+      for (const done of this.waiting.values()) done(undefined);
+      this.waiting.clear();
+    };
+    this.worker.on("error", fail);
+    this.worker.on("exit", fail);
+  }
+
+  /** Converts one cell; undefined when the thread died or overran `timeoutMs` (it is then ended). */
+  async convert(prevDecl: string, src: string, timeoutMs: number): Promise<Result | undefined> {
+    try {
+      await this.ready;
+    } catch {
+      return undefined;
+    }
+    if (this.dead) return undefined;
+    const id = this.next++;
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.waiting.delete(id);
+        this.stop();
+        resolve(undefined);
+      }, timeoutMs);
+      this.waiting.set(id, (r) => {
+        clearTimeout(timer);
+        if (!r) resolve(undefined);
+        else if (r.kind === "clean") resolve({ kind: "clean", conversion: (r as { conversion: Conversion }).conversion });
+        else resolve({ kind: r.kind === "other" ? "other" : "unclean" });
+      });
+      this.worker.postMessage({ id, prevDecl, src });
+    });
+  }
+
+  stop(): void {
+    this.dead = true;
+    void this.worker.terminate();
+  }
+}
+
+/** Most conversions kept per process (a class of 300 needs a few thousand). */
+const CACHE_LIMIT = 20_000;
+
+const threads = new Map<string, CheckerThread>();
+const cache = new Map<string, Result>();
+
+function threadFor(root: string): CheckerThread {
+  let t = threads.get(root);
+  if (!t || t.dead) {
+    t = new CheckerThread(root, 1024);
+    threads.set(root, t);
+  }
+  return t;
+}
+
+/** Milliseconds this process's checker threads spent converting cells (the profile's figure). */
+export function checkerMs(): number {
+  let ms = 0;
+  for (const t of threads.values()) ms += t.ms;
+  return ms;
+}
+
+/**
+ * Type-checks the planned cells in order, as the child would if every cell ran without error,
+ * and returns the clean conversions by key (to pass to runNotebook with the master's). A cell
+ * whose key is in `known` (the master's conversions) is not checked again. A cell that does not
+ * type-check, or runs differently in the child, simply finds no conversion there: the child
+ * type-checks it as before. Stops early (returning what it has) when the thread dies or a cell
+ * takes longer than `cellTimeoutMs`.
+ */
+export async function precheckCells(root: string, cells: PlannedCell[], known: Record<string, Conversion>, cellTimeoutMs: number): Promise<Record<string, Conversion>> {
+  const out: Record<string, Conversion> = {};
+  let prevDecl = "";
+  for (const cell of cells) {
+    const src = String(cell.source);
+    const key = conversionKey(prevDecl, src);
+    let result: Result | undefined = Object.hasOwn(known, key) ? { kind: "clean", conversion: known[key] } : cache.get(key);
+    if (!result) {
+      result = await threadFor(root).convert(prevDecl, src, cellTimeoutMs);
+      if (!result) break;
+      if (cache.size >= CACHE_LIMIT) cache.clear();
+      cache.set(key, result);
+    }
+    if (result.kind === "clean") {
+      if (!Object.hasOwn(known, key)) out[key] = result.conversion;
+      prevDecl = result.conversion.declOutput ?? "";
+    }
+    // A cell with a type error leaves the declarations as they were (as tslab's executor does).
+  }
+  return out;
+}
+
+/** Ends the checker threads of this process (tests; a grading process just exits). */
+export function stopCheckers(): void {
+  for (const t of threads.values()) t.stop();
+  threads.clear();
+  cache.clear();
+}
