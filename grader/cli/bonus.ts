@@ -4,7 +4,7 @@
  * the sandbox, prints the ranking, and with `--reproduce N` reruns the top N students' bonus
  * cells with their saved seeds to see whether the accuracy is reproducible.
  */
-import { Command, InvalidArgumentError } from "commander";
+import { Command } from "commander";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -17,18 +17,9 @@ import { storeBonusReport, storeBonusReproduction } from "../gradebook/gradebook
 import { intakeSubmission } from "../submit/intake";
 import { fileNameFor } from "../core/student-id";
 import { kitVersion } from "../core/version";
+import { fraction, wholeNumber } from "./options";
 
-function count(v: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError("must be a whole number >= 1");
-  return n;
-}
-
-function fraction(v: string): number {
-  const n = Number(v);
-  if (!(n >= 0 && n <= 1)) throw new InvalidArgumentError("must be a number between 0 and 1");
-  return n;
-}
+const count = wholeNumber(1);
 
 /** Registers `bonus` on the CLI program. */
 export function registerBonusCommand(program: Command): void {

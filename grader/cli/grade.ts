@@ -1,16 +1,13 @@
 /** `grader grade DIR`: the command's options and what it prints; the batch itself is gradeFolder (grader/gradebook/grade-folder.ts). */
-import { Command, InvalidArgumentError } from "commander";
+import { Command } from "commander";
+import { wholeNumber } from "./options";
 import * as path from "path";
 import { loadCourseConfig } from "../core/course";
 import { readRoster } from "../gradebook/roster";
 import { TERM_WORKFLOW } from "./term-workflow";
 import { gradeFolder, ISOLATION_NONE } from "../gradebook/grade-folder";
 
-function positiveInt(v: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError("must be a whole number >= 1");
-  return n;
-}
+const positiveInt = wholeNumber(1);
 
 /** Registers `grade` on the CLI program. */
 export function registerGradeCommand(program: Command): void {

@@ -1,19 +1,10 @@
 /** `grader similarity`: the command's options and what it prints; the report itself is runSimilarity (grader/gradebook/similarity/run-similarity.ts). */
-import { Command, InvalidArgumentError } from "commander";
+import { Command } from "commander";
+import { fraction, wholeNumber } from "./options";
 import * as path from "path";
 import { runSimilarity, SimilarityOptions } from "../gradebook/similarity/run-similarity";
 
-function share(v: string): number {
-  const n = Number(v);
-  if (!(n >= 0 && n <= 1)) throw new InvalidArgumentError("must be a number from 0 to 1");
-  return n;
-}
-
-function count(v: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError("must be a whole number >= 0");
-  return n;
-}
+const count = wholeNumber(0);
 
 /** Registers `similarity` on the CLI program. */
 export function registerSimilarityCommand(program: Command): void {
@@ -23,7 +14,7 @@ export function registerSimilarityCommand(program: Command): void {
     .option("-g, --gradebook <file>", "SQLite gradebook", "gradebook.sqlite")
     .option("-o, --out <dir>", "output folder", path.join("export", "similarity"))
     .option("--top <n>", "side-by-side pages for this many top pairs", count, 25)
-    .option("--min <similarity>", "print the pairs at or above this similarity", share, 0.5)
+    .option("--min <similarity>", "print the pairs at or above this similarity", fraction, 0.5)
     .option("--specs <dir>", "spec modules of another assignment (default: grader/specs)")
     .option("--masters <dir>", "its master notebooks (default: notebooks/)")
     .addHelpText("after", `
