@@ -108,7 +108,10 @@ describe("zip writing (yazl)", () => {
       "notebooks/01_Übung.ipynb": "{}\n",
       "notebooks/notes.txt": "not a notebook, left out\n",
     };
-    for (const [rel, text] of Object.entries(files)) fs.writeFileSync(path.join(root, rel), text);
+    for (const [rel, text] of Object.entries(files)) {
+      fs.mkdirSync(path.dirname(path.join(root, rel)), { recursive: true });
+      fs.writeFileSync(path.join(root, rel), text);
+    }
     const out = path.join(tmp, "export", "gradescope-autograder.zip");
     const names = await buildGradescopeZip({ root, out });
     const view = pythonView(out);
