@@ -20,6 +20,7 @@
  */
 import { createHash } from "crypto";
 import * as fs from "fs";
+import * as path from "path";
 import { Worker } from "worker_threads";
 import type { PlannedCell } from "./cells";
 import type { Conversion } from "./child/protocol";
@@ -30,61 +31,8 @@ export function conversionKey(prevDecl: string, src: string): string {
   return createHash("sha256").update(`${prevDecl.length}:${prevDecl}\u0000${src}`).digest("hex");
 }
 
-/** The thread's program: plain JavaScript (it needs no TypeScript loader), run with `eval`. */
-const THREAD = String.raw`
-const { parentPort, workerData } = require("worker_threads");
-const fs = require("fs");
-const path = require("path");
-const root = workerData.root;
-const allowed = workerData.allowed;
-const under = (p, dir) => p === dir || p.startsWith(dir.endsWith("/") ? dir : dir + "/");
-// What the sandbox shows: the allowed paths, what is inside them, and the folders above them.
-const visible = (p) => {
-  let real;
-  try { real = fs.realpathSync(path.resolve(root, p)); } catch { real = path.resolve(root, p); }
-  return allowed.some((a) => under(real, a) || under(a, real));
-};
-const readable = (p) => {
-  let real;
-  try { real = fs.realpathSync(path.resolve(root, p)); } catch { return false; }
-  return allowed.some((a) => under(real, a));
-};
-const ts = require(path.join(root, "node_modules", "@tslab", "typescript-for-tslab"));
-const sys = ts.sys;
-const readFile = sys.readFile, fileExists = sys.fileExists, directoryExists = sys.directoryExists;
-const readDirectory = sys.readDirectory, getDirectories = sys.getDirectories;
-sys.readFile = (p, e) => (readable(p) ? readFile(p, e) : undefined);
-sys.fileExists = (p) => readable(p) && fileExists(p);
-sys.directoryExists = (p) => visible(p) && directoryExists(p);
-sys.readDirectory = (p, ...rest) => (visible(p) ? readDirectory(p, ...rest).filter(readable) : []);
-sys.getDirectories = (p) => (visible(p) ? getDirectories(p).filter((d) => visible(path.join(p, d))) : []);
-sys.getCurrentDirectory = () => root;
-sys.watchFile = () => ({ close() {} });
-sys.watchDirectory = () => ({ close() {} });
-const dist = path.join(root, "node_modules", "tslab", "dist");
-const { createConverter } = require(path.join(dist, "converter.js"));
-const { getCodeMetadata } = require(path.join(dist, "metadata.js"));
-const conv = createConverter({ isJS: false, isBrowser: false });
-conv.convert("", 'import * as tf from "@tensorflow/tfjs";\nimport * as nnkit from "nnkit";\n');
-parentPort.on("message", (m) => {
-  const started = process.hrtime.bigint();
-  let reply;
-  try {
-    const meta = getCodeMetadata(m.src);
-    if (meta.module || meta.mode === "browser") reply = { id: m.id, kind: "other" };
-    else {
-      const c = conv.convert(m.prevDecl, m.src);
-      if (c.diagnostics.length > 0 || c.sideOutputs) reply = { id: m.id, kind: "unclean" };
-      else reply = { id: m.id, kind: "clean", conversion: { output: c.output, declOutput: c.declOutput, diagnostics: [], hasToplevelAwait: c.hasToplevelAwait, lastExpressionVar: c.lastExpressionVar } };
-    }
-  } catch (e) {
-    reply = { id: m.id, kind: "unclean" };
-  }
-  reply.ms = Number(process.hrtime.bigint() - started) / 1e6;
-  parentPort.postMessage(reply);
-});
-parentPort.postMessage({ id: 0, kind: "ready" });
-`;
+/** The thread's program (plain JavaScript: the thread needs no TypeScript loader). */
+const THREAD = path.join(__dirname, "typecheck-thread.js");
 
 type Reply = { id: number; kind: "ready" | "other" | "unclean" } | { id: number; kind: "clean"; conversion: Conversion };
 
@@ -109,8 +57,7 @@ class CheckerThread {
         return [];
       }
     });
-    this.worker = new Worker(THREAD, { eval: true, workerData: { root, allowed }, resourceLimits: { maxOldGenerationSizeMb: heapMb }, stdout: true, stderr: true, execArgv: [] });
-    this.worker.unref();
+    this.worker = new Worker(THREAD, { workerData: { root, allowed }, resourceLimits: { maxOldGenerationSizeMb: heapMb }, execArgv: [] });
     this.ready = new Promise((resolve, reject) => {
       this.waiting.set(0, (r) => (r ? resolve() : reject(new Error("the type-checking thread did not start"))));
     });
@@ -119,6 +66,7 @@ class CheckerThread {
       if (typeof r.ms === "number") this.ms += r.ms;
       const done = this.waiting.get(r.id);
       this.waiting.delete(r.id);
+      this.idleUnref();
       done?.(r);
     });
     const fail = (): void => {
@@ -128,6 +76,15 @@ class CheckerThread {
     };
     this.worker.on("error", fail);
     this.worker.on("exit", fail);
+    // Ref'd only while a request (or the start) is pending: idle, the thread must not keep a
+    // grading process (or a test run) alive once its work is done. (This comes after the
+    // listeners, since adding a "message" listener refs the thread's port again.)
+    this.idleUnref();
+  }
+
+  private idleUnref(): void {
+    if (this.waiting.size === 0) this.worker.unref();
+    else this.worker.ref();
   }
 
   /** Converts one cell; undefined when the thread died or overran `timeoutMs` (it is then ended). */
@@ -151,6 +108,7 @@ class CheckerThread {
         else if (r.kind === "clean") resolve({ kind: "clean", conversion: (r as { conversion: Conversion }).conversion });
         else resolve({ kind: r.kind === "other" ? "other" : "unclean" });
       });
+      this.idleUnref();
       this.worker.postMessage({ id, prevDecl, src });
     });
   }
