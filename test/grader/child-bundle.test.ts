@@ -53,13 +53,13 @@ describe("grader: the child bundle (esbuild)", () => {
   });
 
   it("refuses a child that imports a kit file outside grader/run/child/ or a package", async () => {
-    fs.mkdirSync(path.join(root, "grader", "judge", "judge"), { recursive: true });
+    fs.mkdirSync(path.join(root, "grader", "judge"), { recursive: true });
     fs.writeFileSync(path.join(root, "grader", "judge", "secret.ts"), "export const answer = 42;\n");
     const runner = path.join(root, "grader", "run", "child", "runner.ts");
     const original = fs.readFileSync(runner, "utf8");
-    fs.writeFileSync(runner, `import { answer } from "../judge/secret";\nconsole.log(answer);\n${original}`);
+    fs.writeFileSync(runner, `import { answer } from "../../judge/secret";\nconsole.log(answer);\n${original}`);
     const outside = await build().then(() => null, (e: Error) => e);
-    expect(outside?.message).to.match(/only grader\/child\/ files.*grader\/judge\/secret\.ts/);
+    expect(outside?.message).to.match(/only grader\/run\/child\/ files.*grader\/judge\/secret\.ts/);
     fs.writeFileSync(runner, `import * as tslab from "tslab";\nconsole.log(tslab);\n${original}`);
     const pkg = await build().then(() => null, (e: Error) => e);
     expect(pkg?.message).to.match(/only Node's built-in modules.*tslab/);
