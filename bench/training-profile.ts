@@ -11,14 +11,7 @@ import * as tf from "@tensorflow/tfjs";
 import { setupBackend } from "../src/backend";
 import { loadFashionMnist, fashionTensors } from "../src/fashion-mnist";
 import { courseCnn } from "../test/support/course-cnn";
-
-function option(args: string[], name: string, fallback: number): number {
-  const i = args.indexOf(name);
-  if (i < 0) return fallback;
-  const v = Number(args[i + 1]);
-  if (!Number.isInteger(v) || v < 1) throw new Error(`${name} needs a whole number >= 1, got "${args[i + 1]}"`);
-  return v;
-}
+import { option } from "./training";
 
 /** One gradient step as a worker takes it (loss summed, gradients read back). */
 function step(model: tf.LayersModel, vars: tf.Variable[], x: tf.Tensor, y: tf.Tensor): void {

@@ -26,7 +26,8 @@ import { loadFashionMnist, fashionTensors, findFashionMnistDir } from "../src/fa
 import { setSeed } from "../src/random";
 import { courseCnn } from "../test/support/course-cnn";
 
-function option(args: string[], name: string, fallback: number): number {
+/** A whole-number option `name N` (N >= 1) from the bench's arguments, or `fallback`. */
+export function option(args: string[], name: string, fallback: number): number {
   const i = args.indexOf(name);
   if (i < 0) return fallback;
   const v = Number(args[i + 1]);
