@@ -1,7 +1,7 @@
 // The wasm training kernels against the cpu backend's own gradients.
 import { expect } from "chai";
 import * as tf from "@tensorflow/tfjs";
-import { setupBackend } from "../../../src/backend";
+import { onWasmBackend } from "../../support/wasm-backend";
 
 /** Deterministic pseudo-random values in [-1, 1) (no dependency on src/random). */
 function values(n: number, seed: number, round = false): Float32Array {
@@ -69,14 +69,7 @@ const CONV_CASES: ConvCase[] = [
 ];
 
 describe("wasm training kernels vs the cpu backend", function () {
-  let previous: string;
-  before(async function () {
-    previous = tf.getBackend();
-    await setupBackend({ backend: "wasm", quiet: true });
-  });
-  after(async function () {
-    if (previous) await tf.setBackend(previous);
-  });
+  onWasmBackend();
 
   for (const c of CONV_CASES) {
     it(`conv2d gradients (dx, dW, db) for x ${c.x.join("x")}, filter ${c.f.join("x")}, stride ${c.stride}, ${c.pad}`, async function () {

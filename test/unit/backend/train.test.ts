@@ -3,10 +3,10 @@
 // model.fit's keys, leaks no tensors, and falls back to model.fit elsewhere.
 import { expect } from "chai";
 import * as tf from "@tensorflow/tfjs";
-import { setupBackend } from "../../../src/backend";
 import { fit, parallelFit, parallelPlan } from "../../../src/train";
 import { setSeed } from "../../../src/random";
 import { courseCnn } from "../../support/course-cnn";
+import { onWasmBackend } from "../../support/wasm-backend";
 
 function values(n: number, seed: number): Float32Array {
   const out = new Float32Array(n);
@@ -42,14 +42,7 @@ const PLAN = { loss: "categoricalCrossentropy", metric: "categoricalAccuracy" } 
 
 describe("fit and the wasm training path", function () {
   this.timeout(600_000);
-  let previous: string;
-  before(async function () {
-    previous = tf.getBackend();
-    await setupBackend({ backend: "wasm", quiet: true });
-  });
-  after(async function () {
-    if (previous) await tf.setBackend(previous);
-  });
+  onWasmBackend();
 
   it("trains the course CNN for one batch on wasm and on cpu, to the same loss", async function () {
     // Two images: the cpu backend is slow, and one batch is the point.

@@ -6,10 +6,10 @@
 import { expect } from "chai";
 import * as tf from "@tensorflow/tfjs";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
-import { setupBackend } from "../../../src/backend";
 import { kitModuleBytes, KitWasm } from "../../../src/wasm-kernels/wasm-module";
 import { conv2dBackpropFilterKernel } from "../../../src/wasm-kernels/conv2d-backprop-filter";
 import { KernelCall } from "../../../src/wasm-kernels/kernel-call";
+import { onWasmBackend } from "../../support/wasm-backend";
 
 function values(n: number, seed: number, round = false): Float32Array {
   const out = new Float32Array(n);
@@ -148,14 +148,7 @@ for (const shared of [false, true]) {
 }
 
 describe("Conv2DBackpropFilter on wasm in chunks of images", function () {
-  let previous: string;
-  before(async function () {
-    previous = tf.getBackend();
-    await setupBackend({ backend: "wasm", quiet: true });
-  });
-  after(async function () {
-    if (previous) await tf.setBackend(previous);
-  });
+  onWasmBackend();
 
   for (const [stride, pad] of [[1, "same"], [2, "valid"]] as const) {
     it(`sums the chunks' products to the cpu backend's gradient (stride ${stride}, ${pad})`, async function () {
