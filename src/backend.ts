@@ -4,6 +4,7 @@
 // and only initialisation happens here, so notebooks call this first.
 import * as tf from "@tensorflow/tfjs";
 import { MathBackendCPU } from "@tensorflow/tfjs-backend-cpu";
+import * as crypto from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -101,12 +102,25 @@ function writePthreadWorker(): string {
   const prelude = `{const p=${JSON.stringify(mainScript)};URL.createObjectURL=()=>p;URL.revokeObjectURL=()=>{};}\n`;
   // Same escaping as tfjs does before it makes its Blob.
   const source = prelude + wasmWorkerContents.replace(/\n/g, "\\n");
-  const version = (require(path.join(wasmDir, "package.json")) as { version: string }).version;
   const uid = typeof process.getuid === "function" ? process.getuid() : 0;
-  const file = path.join(os.tmpdir(), `nnkit-wasm-pthread-${version}-${uid}.js`);
+  // A folder of our own rather than the temporary folder itself: tslab's compiler watches the
+  // folders above a notebook, and a file appearing or vanishing directly in one of them (our
+  // rename below, when the notebook sits under the temporary folder as the tests' do) makes it
+  // rebuild, or kill the kernel with "Unexpected pending rebuildTimer".
+  const dir = path.join(os.tmpdir(), `nnkit-${uid}`);
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const owner = fs.statSync(dir);
+  // Another user could have made the folder first in a shared /tmp and placed code in it.
+  if (typeof process.getuid === "function" && (owner.uid !== uid || (owner.mode & 0o022) !== 0)) {
+    throw new Error(`${dir} belongs to another user or is writable by others`);
+  }
+  // Named by its content: kits installed in different folders (the worker names the package's
+  // path) then never rewrite each other's file while a kernel uses it.
+  const digest = crypto.createHash("sha256").update(source).digest("hex").slice(0, 16);
+  const file = path.join(dir, `wasm-pthread-${digest}.js`);
   if (!fs.existsSync(file) || fs.readFileSync(file, "utf8") !== source) {
     const partial = `${file}.${process.pid}.tmp`;
-    fs.writeFileSync(partial, source);
+    fs.writeFileSync(partial, source, { mode: 0o600 });
     fs.renameSync(partial, file);
   }
   return file;

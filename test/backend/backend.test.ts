@@ -2,6 +2,7 @@
 // errors. Each choice needs a fresh process: the wasm backend initialises once.
 import { expect } from "chai";
 import { spawnSync } from "child_process";
+import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { describeBackend, requestedBackend, requestedThreads } from "../../src/backend";
@@ -65,6 +66,50 @@ describe("setupBackend", function () {
       `tfjs backend: wasm (${threads} thread${threads === 1 ? "" : "s"}): tfjs-node is not installed\nsame=true current=wasm sum=14\n`,
     );
     expect(r.stderr).to.not.match(/looks like you are running TensorFlow\.js in Node\.js/);
+  });
+
+  it("writes the pthread worker into a private folder of its own, named by its content, never beside the notebooks", function () {
+    // tslab watches the folders above a notebook: a file that appears or vanishes directly in
+    // the temporary folder (where the tests' notebooks run) made kernels rebuild or die.
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "nnkit-pthread-"));
+    try {
+      const r = runChild(SETUP, { NNKIT_BACKEND: "wasm", NNKIT_THREADS: "2", TMPDIR: tmp });
+      expect(r.status, r.stderr).to.equal(0);
+      expect(r.stdout).to.match(/^tfjs backend: wasm \(2 threads\)/);
+      const uid = process.getuid ? process.getuid() : 0;
+      // (tsx, which runs the snippet, keeps its cache there too)
+      expect(fs.readdirSync(tmp).filter((n) => !n.startsWith("tsx-"))).to.deep.equal([`nnkit-${uid}`]);
+      const dir = path.join(tmp, `nnkit-${uid}`);
+      expect(fs.statSync(dir).mode & 0o777).to.equal(0o700);
+      const files = fs.readdirSync(dir);
+      expect(files).to.have.length(1);
+      expect(files[0]).to.match(/^wasm-pthread-[0-9a-f]{16}\.js$/);
+      // A second process finds the same file and leaves it as it is.
+      const before = fs.statSync(path.join(dir, files[0])).mtimeMs;
+      const again = runChild(SETUP, { NNKIT_BACKEND: "wasm", NNKIT_THREADS: "2", TMPDIR: tmp });
+      expect(again.status, again.stderr).to.equal(0);
+      expect(fs.readdirSync(dir)).to.deep.equal(files);
+      expect(fs.statSync(path.join(dir, files[0])).mtimeMs).to.equal(before);
+    } finally {
+      fs.rmSync(tmp, { recursive: true, force: true });
+    }
+  });
+
+  it("falls back to one thread, saying why, when its folder is writable by others", function () {
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "nnkit-pthread-"));
+    try {
+      const uid = process.getuid ? process.getuid() : 0;
+      const dir = path.join(tmp, `nnkit-${uid}`);
+      fs.mkdirSync(dir);
+      fs.chmodSync(dir, 0o777);
+      const r = runChild(SETUP, { NNKIT_BACKEND: "wasm", NNKIT_THREADS: "2", TMPDIR: tmp });
+      expect(r.status, r.stderr).to.equal(0);
+      expect(r.stdout).to.include(`tfjs backend: wasm (1 thread): forced by NNKIT_BACKEND; 1 thread: cannot write the pthread worker (${dir} belongs to another user or is writable by others)`);
+      expect(r.stdout).to.include("current=wasm sum=14");
+      expect(fs.readdirSync(dir)).to.deep.equal([]);
+    } finally {
+      fs.rmSync(tmp, { recursive: true, force: true });
+    }
   });
 
   it("honours NNKIT_BACKEND=cpu without the tfjs-node banner", function () {
