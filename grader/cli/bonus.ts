@@ -1,21 +1,18 @@
 /** `grader bonus DIR`: the command's options; the competition itself is runBonusBatch (grader/gradebook/bonus-batch.ts). */
 import { Command } from "commander";
 import { runBonusBatch, type BonusBatchOptions } from "../gradebook/bonus-batch";
-import { fraction, wholeNumber } from "./options";
-
-const count = wholeNumber(1);
+import { assignmentOptions, fraction, positiveWholeNumber } from "./options";
 
 /** Registers `bonus` on the CLI program. */
 export function registerBonusCommand(program: Command): void {
-  program
+  const bonus = program
     .command("bonus")
     .description("measure every submission's saved bonus model on the test set and rank them")
     .argument("<dir>", "folder of submissions (as for grade)")
-    .option("--limit <n>", "evaluate on the first n test images only (quick look)", count)
+    .option("--limit <n>", "evaluate on the first n test images only (quick look)", positiveWholeNumber)
     .option("--threshold <accuracy>", "accuracy needed to qualify (default: grader/judge/bonus.ts's)", fraction)
-    .option("--reproduce <n>", "rerun the bonus cell of the top n ranked students with their seeds", count)
-    .option("--specs <dir>", "spec modules of another assignment (default: grader/specs)")
-    .option("--masters <dir>", "its master notebooks (default: notebooks/)")
+    .option("--reproduce <n>", "rerun the bonus cell of the top n ranked students with their seeds", positiveWholeNumber);
+  assignmentOptions(bonus)
     .option("-g, --gradebook <file>", "store the results in this gradebook (CSV, report and feedback show them)", "gradebook.sqlite")
     .option("--no-store", "only print the ranking, store nothing")
     .option("-c, --course <file>", "course config (its assignment name turns <assignment>-<id>.zip into the id grade uses)", "course.json")

@@ -1,30 +1,27 @@
 /** `grader grade DIR`: the command's options and what it prints; the batch itself is gradeFolder (grader/gradebook/grade-folder.ts). */
 import { Command } from "commander";
-import { wholeNumber } from "./options";
+import { assignmentOptions, positiveWholeNumber } from "./options";
 import * as path from "path";
 import { loadCourseConfig } from "../core/course";
 import { readRoster } from "../gradebook/roster";
 import { TERM_WORKFLOW } from "./term-workflow";
 import { gradeFolder, ISOLATION_NONE } from "../gradebook/grade-folder";
 
-const positiveInt = wholeNumber(1);
-
 /** Registers `grade` on the CLI program. */
 export function registerGradeCommand(program: Command): void {
-  program
+  const grade = program
     .command("grade")
     .description("grade a folder of submissions (zips, notebooks, or an LMS download with one folder per student) into the gradebook")
     .argument("<dir>", "folder of submissions")
     .option("-g, --gradebook <file>", "SQLite gradebook", "gradebook.sqlite")
     .option("-c, --course <file>", "course config (due date, late rule, CSV columns)", "course.json")
-    .option("-j, --workers <n>", "parallel grading workers (default: one per core)", positiveInt)
+    .option("-j, --workers <n>", "parallel grading workers (default: one per core)", positiveWholeNumber)
     .option("-f, --force", "regrade submissions that are already graded (history is kept)")
-    .option("-s, --student <id...>", "grade (or regrade) only these students")
-    .option("--specs <dir>", "spec modules of another assignment (default: grader/specs)")
-    .option("--masters <dir>", "master notebooks of that assignment (default: notebooks/)")
-    .option("--notebook-timeout <seconds>", "time limit per notebook", positiveInt)
-    .option("--cell-timeout <seconds>", "time limit per cell", positiveInt)
-    .option("--memory <mb>", "memory cap per notebook run", positiveInt)
+    .option("-s, --student <id...>", "grade (or regrade) only these students");
+  assignmentOptions(grade)
+    .option("--notebook-timeout <seconds>", "time limit per notebook", positiveWholeNumber)
+    .option("--cell-timeout <seconds>", "time limit per cell", positiveWholeNumber)
+    .option("--memory <mb>", "memory cap per notebook run", positiveWholeNumber)
     .option("--times <file>", "CSV of student id and submission time from the LMS (header row; ISO 8601, \"2026-12-15 23:59\", Moodle's \"Monday, 15 December 2026, 11:59 PM\" or Unix seconds; no zone = the due date's); without it a submission's time is when grade first saw it")
     .option("--roster <file>", "class roster CSV (id, name, email as the LMS exports it): the grades CSV lists every student on it")
     .option("--no-isolation", "run student code without bubblewrap (Node's permission model only), where user namespaces are not available; recorded in every gradebook row")

@@ -1,5 +1,6 @@
 /** `grader release`: builds the student kit (see grader/release/release.ts). */
 import { Command } from "commander";
+import { assignmentOptions } from "./options";
 import * as path from "path";
 import { loadAssignment } from "../judge/assignment";
 import { buildRelease } from "../release/release";
@@ -7,13 +8,12 @@ import { KIT_ROOT } from "../core/version";
 
 /** Registers `release` on the CLI program. */
 export function registerReleaseCommand(program: Command): void {
-  program
+  const release = program
     .command("release")
     .description("build the student kit: notebooks without solutions, src, public checks, check/submit, README, setup.sh")
     .option("-o, --out <dir>", "where to build the kit", "release")
-    .option("--tar", "also pack the kit as <out>.tar.gz")
-    .option("--specs <dir>", "spec modules of another assignment (default: grader/specs)")
-    .option("--masters <dir>", "its master notebooks (default: notebooks/)")
+    .option("--tar", "also pack the kit as <out>.tar.gz");
+  assignmentOptions(release)
     .option("--checks <dir>", "its public checks (default: checks/)")
     .addHelpText("after", "\nThe release fails (exit 1) if any solution line or hidden probe would end up in the kit.")
     .action((opts: { out: string; tar?: boolean; specs?: string; masters?: string; checks?: string }) => {

@@ -1,6 +1,6 @@
 /** `grader similarity`: the command's options and what it prints; the report itself is runSimilarity (grader/gradebook/similarity/run-similarity.ts). */
 import { Command } from "commander";
-import { fraction, wholeNumber } from "./options";
+import { assignmentOptions, fraction, wholeNumber } from "./options";
 import * as path from "path";
 import { runSimilarity, SimilarityOptions } from "../gradebook/similarity/run-similarity";
 
@@ -8,15 +8,14 @@ const count = wholeNumber(0);
 
 /** Registers `similarity` on the CLI program. */
 export function registerSimilarityCommand(program: Command): void {
-  program
+  const similarity = program
     .command("similarity")
     .description("rank pairs of students by the similarity of their solutions, question by question (winnowed token fingerprints, as MOSS)")
     .option("-g, --gradebook <file>", "SQLite gradebook", "gradebook.sqlite")
     .option("-o, --out <dir>", "output folder", path.join("export", "similarity"))
     .option("--top <n>", "side-by-side pages for this many top pairs", count, 25)
-    .option("--min <similarity>", "print the pairs at or above this similarity", fraction, 0.5)
-    .option("--specs <dir>", "spec modules of another assignment (default: grader/specs)")
-    .option("--masters <dir>", "its master notebooks (default: notebooks/)")
+    .option("--min <similarity>", "print the pairs at or above this similarity", fraction, 0.5);
+  assignmentOptions(similarity)
     .addHelpText("after", `
 Prints one line per pair, most similar first: similarity (0..1), student, student, question,
 and "copied from the master" when the second is the master's own solution. Writes

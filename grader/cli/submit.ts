@@ -1,19 +1,10 @@
-/** `grader submit`: the student's submission (public checks, then the zip; see grader/submit/submit.ts). */
-import { spawnSync } from "child_process";
+/** `grader submit`: the student's submission's options and what it prints (the public checks, grader/submit/public-checks.ts, then the zip, grader/submit/submit.ts). */
 import { Command } from "commander";
 import * as path from "path";
 import { loadCourseConfig } from "../core/course";
 import { packSubmission } from "../submit/submit";
+import { runPublicChecks } from "../submit/public-checks";
 import { KIT_ROOT, kitVersion } from "../core/version";
-
-/** Runs the public checks in a child process; true when they all pass. */
-function runPublicChecks(root: string): boolean {
-  const r = spawnSync(process.execPath, ["-r", "tsx/cjs", path.join(root, "grader", "cli", "main.ts"), "check"], {
-    cwd: root,
-    stdio: "inherit",
-  });
-  return r.status === 0;
-}
 
 /** Registers `submit` on the CLI program. */
 export function registerSubmitCommand(program: Command): void {

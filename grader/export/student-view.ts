@@ -10,10 +10,12 @@
  * does a stored question message that could name them. A probe counts as public only when it
  * says `hidden: false`; anything else is treated as hidden.
  */
-import type { QuestionRecord } from "../gradebook/gradebook";
+// the judge's type, not the gradebook's: the student kit's `check` builds its views here, and must
+// not reach the gradebook (and with it better-sqlite3) even through a type
+import type { QuestionResult } from "../judge/judge";
 
-/** The parts of a question result a view reads (a gradebook QuestionRecord or a judge QuestionResult). */
-export type QuestionLike = Omit<QuestionRecord, "probes"> & { probes: ProbeLike[] };
+/** The parts of a question result a view reads (a judge QuestionResult, or a gradebook QuestionRecord whose status is any text). */
+export type QuestionLike = Omit<QuestionResult, "status" | "probes"> & { status: string; probes: ProbeLike[] };
 
 /** The parts of a probe result a view may read. */
 export interface ProbeLike {

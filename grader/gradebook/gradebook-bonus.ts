@@ -67,37 +67,15 @@ export function storeBonusReproduction(db: Database.Database, student: string, a
   db.prepare("UPDATE bonus_results SET reproduced = ? WHERE student = ? AND current = 1").run(accuracy, student);
 }
 
-interface BonusRow {
-  student: string;
-  status: StoredBonus["status"];
-  rank: number | null;
-  accuracy: number | null;
-  params: number | null;
-  seed: number | null;
-  reason: string | null;
-  threshold: number;
-  test_images: number;
-  reproduced: number | null;
-  measured_at: string;
-}
-
 /** The student's current bonus result, if `grader bonus` measured one. */
 export function currentBonus(db: Database.Database, student: string): StoredBonus | undefined {
-  const r = db.prepare("SELECT * FROM bonus_results WHERE student = ? AND current = 1 ORDER BY id DESC LIMIT 1").get(student) as BonusRow | undefined;
-  if (!r) return undefined;
-  return {
-    student: r.student,
-    status: r.status,
-    rank: r.rank,
-    accuracy: r.accuracy,
-    params: r.params,
-    seed: r.seed,
-    reason: r.reason,
-    threshold: r.threshold,
-    testImages: r.test_images,
-    reproduced: r.reproduced,
-    measuredAt: r.measured_at,
-  };
+  // the columns under StoredBonus's names, so that a row is a StoredBonus as it comes
+  return db
+    .prepare(
+      "SELECT student, status, rank, accuracy, params, seed, reason, threshold, test_images AS testImages, reproduced, measured_at AS measuredAt " +
+        "FROM bonus_results WHERE student = ? AND current = 1 ORDER BY id DESC LIMIT 1",
+    )
+    .get(student) as StoredBonus | undefined;
 }
 
 /** One line for `report` and the CSV's "bonus" column: e.g. "rank 1, 0.9123" or "below 0.9: 0.8765". */

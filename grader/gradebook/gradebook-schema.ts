@@ -12,6 +12,7 @@ import type Database from "better-sqlite3";
 import { migrateBonusResults } from "./gradebook-bonus";
 import { migrateSubmissionTimes } from "../submit/submission-times";
 import { migrateSimilarity } from "./similarity/store";
+import { cellTextTable } from "./cell-text-table";
 
 /** The tables of the first gradebook (the grader before issue 15), as it wrote them. */
 const BASE_SCHEMA = `
@@ -94,13 +95,7 @@ CREATE TABLE IF NOT EXISTS cells (
   ok INTEGER NOT NULL,
   error TEXT
 );
-CREATE TABLE IF NOT EXISTS written (
-  submission_id INTEGER NOT NULL REFERENCES submissions(id),
-  notebook TEXT NOT NULL,
-  cell_id TEXT NOT NULL,
-  text TEXT NOT NULL,
-  PRIMARY KEY (submission_id, notebook, cell_id)
-);
+${cellTextTable("written", "text")}
 CREATE TABLE IF NOT EXISTS manual (
   id INTEGER PRIMARY KEY,
   student_id TEXT NOT NULL,

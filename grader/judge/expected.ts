@@ -225,6 +225,13 @@ function questionHead(q: QuestionHead): QuestionHead {
   return { id: q.id, title: q.title, points: q.points, requires: q.requires, compare: q.compare, hint: q.hint };
 }
 
+/** A notebook's run limits, which the spec gives and the checks file carries for the student's `check`. */
+type NotebookLimits = Pick<NotebookSpec, "cellTimeoutMs" | "notebookTimeoutMs" | "memoryMb">;
+
+function notebookLimits(n: NotebookLimits): NotebookLimits {
+  return { cellTimeoutMs: n.cellTimeoutMs, notebookTimeoutMs: n.notebookTimeoutMs, memoryMb: n.memoryMb };
+}
+
 /** The public part of a reference, as written to checks/<notebook>.json (no hidden probe, expression or value). */
 export function checksFromReference(ref: Reference, spec: NotebookSpec): ChecksFile {
   return {
@@ -232,9 +239,7 @@ export function checksFromReference(ref: Reference, spec: NotebookSpec): ChecksF
     notebook: ref.notebook,
     masterHash: ref.masterHash,
     cells: ref.cells,
-    cellTimeoutMs: spec.cellTimeoutMs,
-    notebookTimeoutMs: spec.notebookTimeoutMs,
-    memoryMb: spec.memoryMb,
+    ...notebookLimits(spec),
     questions: ref.questions.map((q) => ({
       ...questionHead(q),
       hiddenProbes: q.probes.filter((p) => p.hidden).length,
@@ -263,9 +268,7 @@ export function referenceFromChecks(checks: ChecksFile): Reference {
 export function specFromChecks(checks: ChecksFile): NotebookSpec {
   return {
     notebook: checks.notebook,
-    cellTimeoutMs: checks.cellTimeoutMs,
-    notebookTimeoutMs: checks.notebookTimeoutMs,
-    memoryMb: checks.memoryMb,
+    ...notebookLimits(checks),
     questions: checks.questions.map((q) => ({
       ...questionHead(q),
       probes: q.probes.map((p) => ({ expr: p.expr, label: p.label, ...(p.compare ? { compare: p.compare } : {}) })),

@@ -63,17 +63,21 @@ function importedPackages(text: string): Set<string> {
   return out;
 }
 
-interface PackageJson {
-  name?: string;
+/** What package.json and a lockfile's entry both say about a package (the rest is kept as it is). */
+interface PackageFields {
   version?: string;
+  dependencies?: Record<string, string>;
+  optionalDependencies?: Record<string, string>;
+  [key: string]: unknown;
+}
+
+interface PackageJson extends PackageFields {
+  name?: string;
   description?: string;
   license?: string;
   engines?: Record<string, string>;
   scripts?: Record<string, string>;
-  dependencies?: Record<string, string>;
-  optionalDependencies?: Record<string, string>;
   devDependencies?: Record<string, string>;
-  [key: string]: unknown;
 }
 
 /** Scripts a student runs (build/prepare compile the nnkit library on install). */
@@ -106,18 +110,13 @@ export function kitPackageJson(rootPkg: PackageJson, names: KitNames, kitFiles: 
   return pkg;
 }
 
-interface LockEntry {
-  version?: string;
+/** npm's flags on a lockfile entry: a link to a folder, and which kinds of dependency reach it. */
+type LockFlags = Partial<Record<"link" | "dev" | "optional" | "devOptional", boolean>>;
+
+interface LockEntry extends PackageFields, LockFlags {
   resolved?: string;
-  link?: boolean;
-  dev?: boolean;
-  optional?: boolean;
-  devOptional?: boolean;
-  dependencies?: Record<string, string>;
-  optionalDependencies?: Record<string, string>;
   peerDependencies?: Record<string, string>;
   peerDependenciesMeta?: Record<string, { optional?: boolean }>;
-  [key: string]: unknown;
 }
 
 interface Lock {

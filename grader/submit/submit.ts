@@ -2,7 +2,7 @@
  * The student's `submit`: packs the notebooks (outputs kept, oversized outputs stripped), the
  * saved bonus model and a manifest (student id, assignment, timestamp, SHA-256 of each file,
  * kit version, and the hashes of earlier submissions) into one zip for the LMS, or copies it
- * into an exchange folder. Running the public checks first is the command's job (commands/submit.ts).
+ * into an exchange folder. The public checks that `grader submit` runs first are in public-checks.ts.
  */
 import * as crypto from "crypto";
 import * as fs from "fs";

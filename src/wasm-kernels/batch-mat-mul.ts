@@ -2,7 +2,7 @@
 // operand explicitly first (a cheap copy) and multiplying plainly is faster.
 // Dense layers hit this twice per training step (x^T dy and dy W^T).
 import * as tf from "@tensorflow/tfjs";
-import { KernelArgs, KernelCall } from "./kernel-call";
+import { type ReplacementKernel, unpack } from "./kernel-call";
 
 /** Swaps the last two axes: the permutation for a batched transpose. */
 function lastTwoSwapped(rank: number): number[] {
@@ -12,24 +12,15 @@ function lastTwoSwapped(rank: number): number[] {
   return perm;
 }
 
-/** Builds the kernel function over the original BatchMatMul. */
-export function batchMatMulKernel(
-  call: (args: KernelArgs) => KernelCall,
-  original: tf.KernelFunc,
-): tf.KernelFunc {
-  return (args) => {
-    const attrs = args.attrs as unknown as tf.BatchMatMulAttrs;
-    const a = args.inputs.a as tf.TensorInfo;
-    const b = args.inputs.b as tf.TensorInfo;
-    if ((!attrs.transposeA && !attrs.transposeB) || a.dtype !== "float32" || b.dtype !== "float32") {
-      return original(args);
-    }
-    const k = call(args);
-    const aa = attrs.transposeA ? k.transpose(a, lastTwoSwapped(a.shape.length)) : a;
-    const bb = attrs.transposeB ? k.transpose(b, lastTwoSwapped(b.shape.length)) : b;
-    const out = k.run("BatchMatMul", { a: aa, b: bb }, { transposeA: false, transposeB: false });
-    if (aa !== a) k.release(aa);
-    if (bb !== b) k.release(bb);
-    return out;
-  };
-}
+/** The kernel function over the original BatchMatMul. */
+export const batchMatMulKernel: ReplacementKernel = (call, original) => (args) => {
+  const { inputs: { a, b }, attrs } = unpack<tf.BatchMatMulAttrs>(args);
+  if ((!attrs.transposeA && !attrs.transposeB) || a.dtype !== "float32" || b.dtype !== "float32") return original(args);
+  const k = call(args);
+  const aa = attrs.transposeA ? k.transpose(a, lastTwoSwapped(a.shape.length)) : a;
+  const bb = attrs.transposeB ? k.transpose(b, lastTwoSwapped(b.shape.length)) : b;
+  const out = k.run("BatchMatMul", { a: aa, b: bb }, { transposeA: false, transposeB: false });
+  if (aa !== a) k.release(aa);
+  if (bb !== b) k.release(bb);
+  return out;
+};

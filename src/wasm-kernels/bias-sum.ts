@@ -4,7 +4,7 @@
 // as [N, C] column by column in the kit's own WebAssembly (wasm-module.ts). A
 // row of ones times dy on XNNPACK, as before, spent most of its time packing dy.
 import * as tf from "@tensorflow/tfjs";
-import { KernelArgs, KernelCall } from "./kernel-call";
+import { type ReplacementKernel, unpack } from "./kernel-call";
 import { addressOf, kitWasm } from "./wasm-module";
 
 /** True when `axis` names exactly the axes 0..rank-2 (in any order, negatives allowed). */
@@ -16,25 +16,17 @@ function reducesAllButLast(axis: number | number[], rank: number): boolean {
   return true;
 }
 
-/** Builds the kernel function over the original Sum. */
-export function biasSumKernel(
-  call: (args: KernelArgs) => KernelCall,
-  original: tf.KernelFunc,
-): tf.KernelFunc {
-  return (args) => {
-    const x = args.inputs.x as tf.TensorInfo;
-    const attrs = args.attrs as unknown as tf.SumAttrs;
-    const rank = x.shape.length;
-    if (rank < 3 || x.dtype !== "float32" || !reducesAllButLast(attrs.axis, rank)) {
-      return original(args);
-    }
-    const c = x.shape[rank - 1];
-    const n = x.shape.reduce((p, d) => p * d, 1) / c;
-    if (n === 0 || c === 0) return original(args);
-    const backend = call(args).backend;
-    const shape = attrs.keepDims ? [...Array<number>(rank - 1).fill(1), c] : [c];
-    const out = backend.makeOutput(shape, "float32");
-    kitWasm(backend).columnSum(addressOf(backend, x), addressOf(backend, out), n, c);
-    return out;
-  };
-}
+/** The kernel function over the original Sum. */
+export const biasSumKernel: ReplacementKernel = (call, original) => (args) => {
+  const { inputs: { x }, attrs } = unpack<tf.SumAttrs>(args);
+  const rank = x.shape.length;
+  if (rank < 3 || x.dtype !== "float32" || !reducesAllButLast(attrs.axis, rank)) return original(args);
+  const c = x.shape[rank - 1];
+  const n = x.shape.reduce((p, d) => p * d, 1) / c;
+  if (n === 0 || c === 0) return original(args);
+  const backend = call(args).backend;
+  const shape = attrs.keepDims ? [...Array<number>(rank - 1).fill(1), c] : [c];
+  const out = backend.makeOutput(shape, "float32");
+  kitWasm(backend).columnSum(addressOf(backend, x), addressOf(backend, out), n, c);
+  return out;
+};

@@ -10,7 +10,7 @@
 // are summed, so the patch matrix stays under CHUNK_FLOATS. (Smaller chunks,
 // to keep dy's part in cache, measured slower: each product packs its dy.)
 import * as tf from "@tensorflow/tfjs";
-import { KernelArgs, KernelCall } from "./kernel-call";
+import { KernelArgs, KernelCall, unpack } from "./kernel-call";
 import { addressOf, kitWasm } from "./wasm-module";
 
 type Attrs = tf.Conv2DBackpropFilterAttrs;
@@ -26,9 +26,7 @@ export function conv2dBackpropFilterKernel(call: (args: KernelArgs) => KernelCal
   return (args) => {
     const k = call(args);
     const backend = k.backend;
-    const x = args.inputs.x as tf.TensorInfo;
-    const dy = args.inputs.dy as tf.TensorInfo;
-    const attrs = args.attrs as unknown as Attrs;
+    const { inputs: { x, dy }, attrs } = unpack<Attrs>(args);
     if (attrs.dataFormat === "NCHW") {
       throw new Error("Conv2DBackpropFilter on wasm supports only dataFormat 'NHWC'");
     }

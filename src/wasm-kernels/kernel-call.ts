@@ -45,3 +45,15 @@ export class KernelCall {
 export function wasmBackendOf(args: KernelArgs): BackendWasm {
   return args.backend as BackendWasm;
 }
+
+/**
+ * A replacement for one of the wasm backend's kernels, built over the kernel it replaces:
+ * `call` gives the other wasm kernels of a call's backend, and `original` takes the cases the
+ * replacement does not cover.
+ */
+export type ReplacementKernel = (call: (args: KernelArgs) => KernelCall, original: tf.KernelFunc) => tf.KernelFunc;
+
+/** A kernel call's input tensors by name, and its attributes as the kernel's own attribute type. */
+export function unpack<Attrs>(args: KernelArgs): { inputs: Record<string, tf.TensorInfo>; attrs: Attrs } {
+  return { inputs: args.inputs as Record<string, tf.TensorInfo>, attrs: args.attrs as unknown as Attrs };
+}

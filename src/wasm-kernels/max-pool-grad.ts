@@ -4,7 +4,7 @@
 // and keep the first. This one does what they do, in the kit's own
 // WebAssembly (wasm-module.ts) working on the backend's heap.
 import * as tf from "@tensorflow/tfjs";
-import { wasmBackendOf } from "./kernel-call";
+import { unpack, wasmBackendOf } from "./kernel-call";
 import { addressOf, kitWasm } from "./wasm-module";
 
 type Attrs = tf.MaxPoolGradAttrs;
@@ -12,9 +12,7 @@ type Attrs = tf.MaxPoolGradAttrs;
 /** The kernel function: routes each dy value to the first maximum of its window. */
 export const maxPoolGradKernel: tf.KernelFunc = (args) => {
   const backend = wasmBackendOf(args);
-  const dyInfo = args.inputs.dy as tf.TensorInfo;
-  const xInfo = args.inputs.input as tf.TensorInfo;
-  const attrs = args.attrs as unknown as Attrs;
+  const { inputs: { dy: dyInfo, input: xInfo }, attrs } = unpack<Attrs>(args);
   const xShape = xInfo.shape as [number, number, number, number];
   const info = tf.backend_util.computePool2DInfo(
     xShape, attrs.filterSize, attrs.strides, 1, attrs.pad, attrs.dimRoundingMode);

@@ -13,15 +13,10 @@ import { masterCells, planCells } from "../../run/cells";
 import { readNotebook, type NotebookJson } from "../../core/notebook";
 import { toStudentNotebook } from "../../release/release-transform";
 import { BEGIN_SOLUTION } from "../../core/solution-markers";
+import { cellTextTable } from "../cell-text-table";
 
 const SCHEMA = `
-CREATE TABLE IF NOT EXISTS solution_cells (
-  submission_id INTEGER NOT NULL REFERENCES submissions(id),
-  notebook TEXT NOT NULL,
-  cell_id TEXT NOT NULL,
-  source TEXT NOT NULL,
-  PRIMARY KEY (submission_id, notebook, cell_id)
-);
+${cellTextTable("solution_cells", "source")}
 -- one row per notebook of a submission whose cells were captured (even when none matched)
 CREATE TABLE IF NOT EXISTS solution_capture (
   submission_id INTEGER NOT NULL REFERENCES submissions(id),
