@@ -1,8 +1,10 @@
 /**
  * `npm run bench -- grading profile` (or `grading-profile`): where a submission's CPU seconds go
  * when the grader grades it. Grades BENCH_SUBMISSIONS (default 2) copies of every master, one
- * notebook after another in this process, with the child reporting its CPU time per step
- * (GradeOptions.profile), and prints one table: stage, CPU seconds per submission, share.
+ * submission after another in this process as a grading worker does (gradeSubmission: one child
+ * per submission, or per notebook with NNKIT_CHILD_PER=notebook), with the child reporting its
+ * CPU time per step (GradeOptions.profile), and prints one table: stage, CPU seconds per
+ * submission, share.
  *
  * Stages: starting the child (node and the snapshot restore), type-checking the cells that are
  * not reused from the master, running 05's data-loading cells, running the other cells, the
@@ -11,9 +13,10 @@
  * submission (and nothing on a batch whose masters passed before under the same key).
  */
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import { loadAssignment } from "../grader/judge/assignment";
-import { gradeNotebook, type GradeOptions, type NotebookResult } from "../grader/judge/grade";
+import { childPerFromEnv, gradeNotebook, gradeSubmission, type ChildPer, type GradeOptions, type NotebookResult } from "../grader/judge/grade";
 import type { RunProfile } from "../grader/run/run";
 import { KIT_ROOT } from "../grader/core/version";
 
@@ -38,9 +41,9 @@ const cpuSeconds = (u: NodeJS.CpuUsage): number => (u.user + u.system) / 1e6;
 
 /**
  * Grades `n` submissions (each a copy of every master) and returns the CPU seconds per
- * submission by stage, and per notebook. `options` is passed to every gradeNotebook call.
+ * submission by stage, and per notebook. `options` is passed to every gradeSubmission call.
  */
-export async function profileGrading(n: number, options: GradeOptions = {}): Promise<{ rows: StageRow[]; perNotebook: Map<string, number>; topCells: [string, number][]; results: NotebookResult[] }> {
+export async function profileGrading(n: number, options: GradeOptions & { childPer?: ChildPer } = {}): Promise<{ rows: StageRow[]; perNotebook: Map<string, number>; topCells: [string, number][]; results: NotebookResult[] }> {
   const specs = loadAssignment();
   const totals = { start: 0, check: 0, data: 0, run: 0, probe: 0, grader: 0 };
   const perNotebook = new Map<string, number>();
@@ -48,13 +51,17 @@ export async function profileGrading(n: number, options: GradeOptions = {}): Pro
   const byCell = new Map<string, number>();
   // The references (the masters' runs) are built before anything is measured, as a batch does.
   for (const spec of specs) await gradeNotebook(spec, path.join(KIT_ROOT, "notebooks", spec.notebook), { ...options, profile: false });
+  const childPer = options.childPer ?? childPerFromEnv();
   for (let i = 0; i < n; i++) {
-    for (const spec of specs) {
-      const file = path.join(KIT_ROOT, "notebooks", spec.notebook);
-      const sources = cellSources(file);
-      const before = process.cpuUsage();
-      const r = await gradeNotebook(spec, file, { ...options, profile: true });
-      const grader = cpuSeconds(process.cpuUsage(before));
+    const items = specs.map((spec) => ({ spec, path: path.join(KIT_ROOT, "notebooks", spec.notebook) }));
+    const before = process.cpuUsage();
+    // As a grading worker grades a submission: one child for its notebooks, or one each.
+    const graded = await gradeSubmission(items, { ...options, profile: true, childPer });
+    const grader = cpuSeconds(process.cpuUsage(before));
+    totals.grader += grader;
+    graded.forEach((r, k) => {
+      const spec = specs[k];
+      const sources = cellSources(items[k].path);
       results.push(r);
       const p = r.profile as RunProfile;
       if (!p) throw new Error(`${spec.notebook}: the run reported no profile`);
@@ -69,13 +76,13 @@ export async function profileGrading(n: number, options: GradeOptions = {}): Pro
       totals.data += data;
       totals.run += p.runMs / 1000 - data;
       totals.probe += p.probeMs / 1000;
-      totals.grader += grader;
-      const all = (p.startMs + p.checkMs + p.runMs + p.probeMs) / 1000 + grader;
+      // the grader's own time is measured per submission: an equal share to each notebook
+      const all = (p.startMs + p.checkMs + p.runMs + p.probeMs) / 1000 + grader / graded.length;
       perNotebook.set(spec.notebook, (perNotebook.get(spec.notebook) ?? 0) + all / n);
-    }
+    });
   }
   const rows: StageRow[] = [
-    { stage: "starting the child (node, snapshot restore)", seconds: totals.start / n },
+    { stage: `starting the child (node, snapshot restore): one per ${childPer}`, seconds: totals.start / n },
     { stage: "type-checking cells in the child", seconds: totals.check / n },
     { stage: "running 05's data-loading cells", seconds: totals.data / n },
     { stage: "running the other cells", seconds: totals.run / n },
@@ -89,7 +96,7 @@ export async function profileGrading(n: number, options: GradeOptions = {}): Pro
 /** Prints the table of `rows` with each stage's share of their sum. */
 export function printProfile(rows: StageRow[], perNotebook: Map<string, number>, topCells: [string, number][], n: number): void {
   const total = rows.reduce((s, r) => s + r.seconds, 0);
-  console.log(`\nCPU seconds per submission (${n} submission(s) of every master, one notebook at a time):`);
+  console.log(`\nCPU seconds per submission (${n} submission(s) of every master; load average ${os.loadavg().map((l) => l.toFixed(1)).join(", ")}):`);
   console.log("| stage | CPU s per submission | share |");
   console.log("| --- | ---: | ---: |");
   for (const r of rows) console.log(`| ${r.stage} | ${r.seconds.toFixed(2)} | ${((100 * r.seconds) / total).toFixed(0)}% |`);

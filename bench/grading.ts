@@ -8,7 +8,8 @@
  * sandboxed program (`node -e`) and the runner snapshot with an empty job, started alternately
  * with and without bubblewrap; `npm run bench -- grading isolation` measures only that.
  *
- * Environment: BENCH_SUBMISSIONS (default 4) submissions per pool run, BENCH_NAIVE_SUBMISSIONS
+ * Environment: NNKIT_CHILD_PER (submission, the default, or notebook: how the grader gives the
+ * notebooks sandboxed children), BENCH_SUBMISSIONS (default 4) submissions per pool run, BENCH_NAIVE_SUBMISSIONS
  * (default 1) for the naive pipeline (0 skips it), BENCH_ISOLATION_RUNS (default 20) starts per
  * variant, BENCH_WORKERS (default "1,2") the worker counts to time, JUPYTER_PYTHON (a Python with
  * Jupyter). `npm run bench -- grading profile` prints where a submission's CPU time goes instead
@@ -19,6 +20,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { loadAssignment } from "../grader/judge/assignment";
+import { childPerFromEnv } from "../grader/judge/grade";
 import { gradeFolder } from "../grader/gradebook/grade-folder";
 import { parseCourseConfig } from "../grader/core/course";
 import { Gradebook } from "../grader/gradebook/gradebook";
@@ -157,7 +159,7 @@ export async function main(args: string[] = []): Promise<void> {
   const notebooks = loadAssignment().map((s) => s.notebook);
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "bench-grading-"));
   try {
-    console.log(`grading benchmark: ${notebooks.length} notebooks per submission (${notebooks.join(", ")}), ${os.cpus().length} cores`);
+    console.log(`grading benchmark: ${notebooks.length} notebooks per submission (${notebooks.join(", ")}), ${os.cpus().length} cores, one sandboxed child per ${childPerFromEnv()} (NNKIT_CHILD_PER), load average ${os.loadavg().map((l) => l.toFixed(1)).join(", ")}`);
     const warm = path.join(tmp, "warm");
     makeSubmissions(warm, 1, notebooks);
     const w = await timePool(warm, tmp, 1, "warm");
@@ -168,7 +170,7 @@ export async function main(args: string[] = []): Promise<void> {
     for (const workers of workerCounts) {
       const r = await timePool(subs, tmp, workers, `${workers}-workers`);
       rows.push([`grader, ${workers} worker${workers > 1 ? "s" : ""}`, n, r.seconds, JSON.stringify(r.statuses)]);
-      console.log(`grader with ${workers} worker(s): ${n} submissions in ${r.seconds.toFixed(1)} s`);
+      console.log(`grader with ${workers} worker(s): ${n} submissions in ${r.seconds.toFixed(1)} s (load average ${os.loadavg()[0].toFixed(1)})`);
     }
     const graderRows = rows.length;
     const naive = naiveN > 0 ? timeNaive(tmp, naiveN, notebooks) : undefined;

@@ -15,6 +15,7 @@ import { intakeSubmission } from "../submit/intake";
 import { type RosterEntry } from "./roster";
 import { fileNameFor, studentIdFrom } from "../core/student-id";
 import type { GradeJobInput } from "../judge/grade-worker";
+import { childPerFromEnv, type ChildPer } from "../judge/grade";
 import { lockGradebook } from "./gradebook-lock";
 import { checkMastersFullMarks, type MasterCheckSummary } from "../judge/master-check";
 import type { NotebookSpec } from "../core/spec";
@@ -50,6 +51,12 @@ export interface GradeFolderOptions {
    * written says so. Without it, grading refuses to start where bubblewrap cannot run.
    */
   noIsolation?: boolean;
+  /**
+   * One sandboxed child per submission (default, its notebooks one after another) or one per
+   * notebook; default from NNKIT_CHILD_PER. The scores are the same (grader/judge/grade.ts,
+   * gradeSubmission).
+   */
+  childPer?: ChildPer;
 }
 
 /** What the gradebook records of a batch's isolation, in every row it writes. */
@@ -106,6 +113,8 @@ async function beforeBatch(o: GradeFolderOptions, specs: NotebookSpec[], noteboo
   }
   const masters = await checkMastersFullMarks(specs, {
     mastersDir, cellTimeoutMs: o.cellTimeoutMs, notebookTimeoutMs: o.notebookTimeoutMs, memoryMb: o.memoryMb, concurrency: o.workers ?? defaultWorkers(),
+    // under the batch's own way of giving notebooks children
+    childPer: o.childPer ?? childPerFromEnv(),
   });
   return { times, masters };
 }
@@ -220,25 +229,40 @@ export async function gradeFolder(o: GradeFolderOptions): Promise<GradeSummary> 
       }
     }
 
-    const jobs: PoolJob<GradeJobInput>[] = [];
+    // One pool job per submission (its notebooks share a sandboxed child, see gradeSubmission),
+    // or per notebook with NNKIT_CHILD_PER=notebook; the gradebook keeps a job per notebook.
+    const childPer = o.childPer ?? childPerFromEnv();
+    const groups = new Map<string, { jobIds: number[]; items: GradeJobInput["items"]; limitMs: number }>();
     for (const j of gb.pendingJobs()) {
       const found = paths.get(j.submission_id);
       const nbPath = found?.notebooks[j.notebook];
       if (!nbPath) continue; // another student's queued job (a --student run): left for a full run
       const spec = specs[notebooks.indexOf(j.notebook)];
-      const limit = o.notebookTimeoutMs ?? spec.notebookTimeoutMs ?? 180_000;
+      const key = childPer === "submission" ? `s${j.submission_id}` : `j${j.id}`;
+      const group = groups.get(key) ?? { jobIds: [], items: [], limitMs: 0 };
+      group.jobIds.push(j.id);
+      group.items.push({ notebook: j.notebook, path: nbPath });
+      group.limitMs += o.notebookTimeoutMs ?? spec.notebookTimeoutMs ?? 180_000;
+      groups.set(key, group);
+    }
+    const jobs: PoolJob<GradeJobInput>[] = [];
+    /** The gradebook's job ids of each pool job (its id is the first of them). */
+    const gbJobs = new Map<number, number[]>();
+    for (const g of groups.values()) {
+      gbJobs.set(g.jobIds[0], g.jobIds);
       jobs.push({
-        id: j.id,
+        id: g.jobIds[0],
         input: {
-          notebook: j.notebook, path: nbPath, specsDir: o.specsDir && path.resolve(o.specsDir), mastersDir: o.mastersDir && path.resolve(o.mastersDir),
+          items: g.items, specsDir: o.specsDir && path.resolve(o.specsDir), mastersDir: o.mastersDir && path.resolve(o.mastersDir),
           options: { cellTimeoutMs: o.cellTimeoutMs, notebookTimeoutMs: o.notebookTimeoutMs, memoryMb: o.memoryMb },
+          childPer,
         },
-        // the core enforces the notebook limit itself; the watchdog only catches a stuck worker
-        timeoutMs: limit * 3 + 120_000,
+        // the core enforces the notebook limits itself; the watchdog only catches a stuck worker
+        timeoutMs: g.limitMs * 3 + 120_000,
       });
     }
 
-    const bar = new ProgressBar(jobs.length, o.progressOut ?? process.stderr);
+    const bar = new ProgressBar(jobs.reduce((n, j) => n + j.input.items.length, 0), o.progressOut ?? process.stderr);
     const jobSub = new Map<number, number>(gb.pendingJobs().map((j) => [j.id, j.submission_id]));
     await runPool<GradeJobInput, unknown>(jobs, {
       workerModule: path.join(__dirname, "../judge/grade-worker.ts"),
@@ -247,15 +271,22 @@ export async function gradeFolder(o: GradeFolderOptions): Promise<GradeSummary> 
       execArgv: ["-r", require.resolve("tsx/cjs")],
       // the workers' sandboxes (and the masters' runs) follow the batch's choice, whatever the shell says
       env: { ...process.env, [ISOLATION_ENV]: o.noIsolation ? "off" : "required" },
-      onStart: (job) => gb.startJob(job.id),
+      onStart: (job) => {
+        for (const id of gbJobs.get(job.id) ?? []) gb.startJob(id);
+      },
       onResult: (job, outcome: Outcome<unknown>) => {
-        const spec = specs[notebooks.indexOf(job.input.notebook)];
-        const warnings = paths.get(jobSub.get(job.id) ?? -1)?.warnings ?? [];
-        let run: RunInput = outcome.ok ? runFromCore(spec, outcome.value) : failedRun(spec, outcome.reason, outcome.message);
-        if (warnings.length) run = { ...run, log: `${warnings.map((w) => `warning: ${w}`).join("\n")}\n${run.log}` };
-        gb.finishJob(job.id, run);
-        const kind: keyof ProgressCounts = run.status === "graded" ? "graded" : run.status === "timeout" ? "timedOut" : "failed";
-        bar.tick(kind, `${paths.get(jobSub.get(job.id) ?? -1)?.sub.student ?? "?"} ${job.input.notebook}: ${run.status} ${run.score}/${run.maxScore}`);
+        const ids = gbJobs.get(job.id) ?? [];
+        const values = outcome.ok && Array.isArray(outcome.value) ? (outcome.value as unknown[]) : undefined;
+        job.input.items.forEach((item, k) => {
+          const id = ids[k];
+          const spec = specs[notebooks.indexOf(item.notebook)];
+          const warnings = paths.get(jobSub.get(id) ?? -1)?.warnings ?? [];
+          let run: RunInput = outcome.ok ? runFromCore(spec, values?.[k]) : failedRun(spec, outcome.reason, outcome.message);
+          if (warnings.length) run = { ...run, log: `${warnings.map((w) => `warning: ${w}`).join("\n")}\n${run.log}` };
+          gb.finishJob(id, run);
+          const kind: keyof ProgressCounts = run.status === "graded" ? "graded" : run.status === "timeout" ? "timedOut" : "failed";
+          bar.tick(kind, `${paths.get(jobSub.get(id) ?? -1)?.sub.student ?? "?"} ${item.notebook}: ${run.status} ${run.score}/${run.maxScore}`);
+        });
       },
     });
     bar.finish();
@@ -264,7 +295,7 @@ export async function gradeFolder(o: GradeFolderOptions): Promise<GradeSummary> 
       missing: [...rosterIds].filter((id) => !submissions.some((s) => s.student === id)),
       notOnRoster: submissions.map((s) => s.student).filter((id) => !rosterIds.has(id)),
     } : undefined;
-    return { roster, submissions: selected.length, skipped, resumed, jobs: jobs.length, unusable, counts: bar.counts, ignored, seconds: (Date.now() - t0) / 1000, lateByFirstSeen, masters };
+    return { roster, submissions: selected.length, skipped, resumed, jobs: jobs.reduce((n, j) => n + j.input.items.length, 0), unusable, counts: bar.counts, ignored, seconds: (Date.now() - t0) / 1000, lateByFirstSeen, masters };
   } finally {
     gb.close();
     removeWorkDirs(workRoot, unpackedDirs);

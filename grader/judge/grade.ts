@@ -15,7 +15,8 @@ import { masterReference, referenceFromChecks, type Reference } from "./expected
 import { judgeQuestion, roundScore, type QuestionResult } from "./judge";
 import { readNotebook, NotebookError } from "../core/notebook";
 import { precheckCells } from "../run/typecheck";
-import { DEFAULT_LIMITS, runNotebook, type RunLimits, type RunProfile } from "../run/run";
+import { DEFAULT_LIMITS, runNotebook, runNotebooks, type NotebookRun, type RunLimits, type RunProfile, type RunResult } from "../run/run";
+import type { Conversion } from "../run/child/protocol";
 import type { NotebookSpec } from "../core/spec";
 import { KIT_ROOT } from "../core/version";
 import type { ChecksFile } from "../../src/check";
@@ -106,12 +107,18 @@ export async function referenceFor(spec: NotebookSpec, opts: GradeOptions = {}):
   throw new Error(`cannot grade ${spec.notebook}: neither its master (${masterPath}) nor, for public checks, ${checksFile} exists`);
 }
 
-/**
- * Grades one notebook: runs it sandboxed, evaluates the spec's probes (public only with
- * `includeHidden: false`) and scores each question against the master's results.
- */
-export async function gradeNotebook(spec: NotebookSpec, notebookPath: string, opts: GradeOptions = {}): Promise<NotebookResult> {
-  const started = Date.now();
+/** A notebook read and planned, ready to run: what `finish` needs besides the run. */
+interface Prepared {
+  base: { notebook: string; maxScore: number; masterHash: string };
+  questions: Reference["questions"];
+  plan: ReturnType<typeof planCells>;
+  limits: RunLimits;
+  conversions: Record<string, Conversion>;
+  profile: boolean;
+}
+
+/** Reads and plans a submitted notebook against its reference; an unreadable one is its result already. */
+async function prepare(spec: NotebookSpec, notebookPath: string, opts: GradeOptions, started: number): Promise<{ done: NotebookResult } | { ready: Prepared }> {
   const includeHidden = opts.includeHidden ?? true;
   const reference = await referenceFor(spec, opts);
   const questions = reference.questions
@@ -125,7 +132,7 @@ export async function gradeNotebook(spec: NotebookSpec, notebookPath: string, op
   } catch (err) {
     if (!(err instanceof NotebookError)) throw err;
     const why = err.message;
-    return {
+    return { done: {
       ...base,
       status: "invalid",
       reason: err.message,
@@ -143,7 +150,7 @@ export async function gradeNotebook(spec: NotebookSpec, notebookPath: string, op
         hint: q.hint,
         probes: q.probes.map((p) => ({ index: p.index, hidden: p.hidden, passed: false, expr: p.expr, label: p.label, message: "not graded" })),
       })),
-    };
+    } };
   }
   const plan = planCells(reference.cells, submission);
   const root = opts.root ?? KIT_ROOT;
@@ -151,23 +158,98 @@ export async function gradeNotebook(spec: NotebookSpec, notebookPath: string, op
   const known = opts.reuseConversions === false ? {} : reference.conversions;
   const warm = opts.reuseConversions !== false && (opts.warmTypecheck ?? process.env.NNKIT_WARM_TYPECHECK === "1");
   const checked = warm ? await precheckCells(root, plan.cells, known, limits.cellTimeoutMs) : {};
-  const run = await runNotebook(root, plan.cells, questions.filter((q) => q.compare.kind !== "output"), limits, {
-    conversions: { ...checked, ...known },
-    profile: opts.profile ?? process.env.NNKIT_GRADE_PROFILE === "1",
-  });
-  const judged = questions.map((q) => judgeQuestion(q, run));
-  const notes = [...plan.notes, ...run.notes];
+  return { ready: { base, questions, plan, limits, conversions: { ...checked, ...known }, profile: opts.profile ?? process.env.NNKIT_GRADE_PROFILE === "1" } };
+}
+
+/** What the runner is given for a prepared notebook (questions judged from printed output are not probed). */
+function runArgs(p: Prepared): NotebookRun {
+  return { planned: p.plan.cells, questions: p.questions.filter((q) => q.compare.kind !== "output"), limits: p.limits, options: { conversions: p.conversions, profile: p.profile } };
+}
+
+/** Judges a prepared notebook's run. */
+function finish(p: Prepared, run: RunResult, seconds: number): NotebookResult {
+  const judged = p.questions.map((q) => judgeQuestion(q, run));
+  const notes = [...p.plan.notes, ...run.notes];
   return {
-    ...base,
+    ...p.base,
     status: run.status === "ok" ? "graded" : run.status,
     reason: run.reason,
     score: roundScore(judged.reduce((s, q) => s + q.score, 0)),
     questions: judged,
     log: [...notes.map((n) => `note: ${n}`), run.log].join("\n"),
-    seconds: (Date.now() - started) / 1000,
+    seconds,
     cells: run.cells.map((c) => (c.ok ? { id: c.id, ok: true } : { id: c.id, ok: false, error: c.error })),
     notes: notes.length > 0 ? notes : undefined,
     instructorNotes: run.instructorNotes.length > 0 ? run.instructorNotes : undefined,
     ...(run.profile ? { profile: run.profile } : {}),
   };
+}
+
+/**
+ * Grades one notebook: runs it sandboxed, evaluates the spec's probes (public only with
+ * `includeHidden: false`) and scores each question against the master's results.
+ */
+export async function gradeNotebook(spec: NotebookSpec, notebookPath: string, opts: GradeOptions = {}): Promise<NotebookResult> {
+  const started = Date.now();
+  const prepared = await prepare(spec, notebookPath, opts, started);
+  if ("done" in prepared) return prepared.done;
+  const p = prepared.ready;
+  const a = runArgs(p);
+  const run = await runNotebook(opts.root ?? KIT_ROOT, a.planned, a.questions, a.limits, a.options);
+  return finish(p, run, (Date.now() - started) / 1000);
+}
+
+/** A notebook of a submission: its spec, the student's file, and its master when not the kit's. */
+export interface SubmissionItem {
+  spec: NotebookSpec;
+  path: string;
+  masterPath?: string;
+}
+
+/** How a submission's notebooks are given sandboxed children (see `gradeSubmission`). */
+export type ChildPer = "submission" | "notebook";
+
+/** NNKIT_CHILD_PER=notebook|submission, or the default: one child per submission. */
+export function childPerFromEnv(env: NodeJS.ProcessEnv = process.env): ChildPer {
+  const v = env.NNKIT_CHILD_PER;
+  if (v === undefined || v === "") return "submission";
+  if (v !== "submission" && v !== "notebook") throw new Error(`NNKIT_CHILD_PER must be "submission" or "notebook", got "${v}"`);
+  return v;
+}
+
+/**
+ * Grades a submission's notebooks (one result each, in order). With `childPer: "submission"`
+ * (the default, or NNKIT_CHILD_PER) they run in one sandboxed child, one after another, each in
+ * a fresh tslab scope with its own limits (grader/run/run.ts, `runNotebooks`): the child's start
+ * and tfjs's load are paid once instead of once per notebook, and the scores are the same. A
+ * notebook with a question judged on printed output runs in a child of its own, since what a cell
+ * prints can depend on the process before it (setupBackend prints its line once per process, and
+ * tfjs numbers the layers it names, dense_Dense1, ..., across notebooks).
+ * With `childPer: "notebook"` each notebook is graded by `gradeNotebook`, as before.
+ */
+export async function gradeSubmission(items: SubmissionItem[], opts: GradeOptions & { childPer?: ChildPer } = {}): Promise<NotebookResult[]> {
+  const childPer = opts.childPer ?? childPerFromEnv();
+  const optsFor = (item: SubmissionItem): GradeOptions => (item.masterPath ? { ...opts, masterPath: item.masterPath } : opts);
+  if (childPer === "notebook") {
+    const out: NotebookResult[] = [];
+    for (const item of items) out.push(await gradeNotebook(item.spec, item.path, optsFor(item)));
+    return out;
+  }
+  const results: NotebookResult[] = new Array(items.length);
+  const shared: { index: number; prepared: Prepared; prepMs: number }[] = [];
+  for (let i = 0; i < items.length; i++) {
+    const started = Date.now();
+    const prepared = await prepare(items[i].spec, items[i].path, optsFor(items[i]), started);
+    if ("done" in prepared) results[i] = prepared.done;
+    else if (prepared.ready.questions.some((q) => q.compare.kind === "output")) {
+      const a = runArgs(prepared.ready);
+      const run = await runNotebook(opts.root ?? KIT_ROOT, a.planned, a.questions, a.limits, a.options);
+      results[i] = finish(prepared.ready, run, (Date.now() - started) / 1000);
+    } else shared.push({ index: i, prepared: prepared.ready, prepMs: Date.now() - started });
+  }
+  const runs = await runNotebooks(opts.root ?? KIT_ROOT, shared.map((s) => runArgs(s.prepared)));
+  shared.forEach((s, k) => {
+    results[s.index] = finish(s.prepared, runs[k], (s.prepMs + runs[k].wallMs) / 1000);
+  });
+  return results;
 }

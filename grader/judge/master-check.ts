@@ -13,7 +13,7 @@ import { createHash } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { referenceKey } from "./expected";
-import { gradeNotebook, limitsFor, type GradeOptions, type NotebookResult } from "./grade";
+import { gradeNotebook, gradeSubmission, limitsFor, type ChildPer, type GradeOptions, type NotebookResult } from "./grade";
 import type { NotebookSpec } from "../core/spec";
 
 export interface MasterCheckOptions {
@@ -27,8 +27,10 @@ export interface MasterCheckOptions {
   cellTimeoutMs?: number;
   notebookTimeoutMs?: number;
   memoryMb?: number;
-  /** How many masters are graded at once (default 2). */
+  /** How many masters are graded at once (default 2; with one child per submission, one child for all). */
   concurrency?: number;
+  /** Grade the masters as the batch grades its submissions: one child for them all, or one each (default). */
+  childPer?: ChildPer;
 }
 
 export interface MasterCheckSummary {
@@ -38,8 +40,10 @@ export interface MasterCheckSummary {
   cached: string[];
 }
 
+const STOPPED = "Grading stopped before any submission was recorded: fix the master or its spec (or, for a copied kit, its installation) first.";
+
 /** The grading code a master's score depends on besides the reference (judging, comparing, plain data). */
-const GRADING_SOURCES = ["grade.ts", "judge.ts", "compare.ts", "../core/plain.ts", "../run/cells.ts", "master-check.ts"];
+const GRADING_SOURCES = ["grade.ts", "judge.ts", "compare.ts", "../core/plain.ts", "../run/cells.ts", "../run/run.ts", "master-check.ts"];
 
 /** Why a master's result is not full marks, naming each failing question. */
 export function describeShortfall(masterPath: string, r: NotebookResult): string {
@@ -53,7 +57,15 @@ export function describeShortfall(masterPath: string, r: NotebookResult): string
   return lines.join("\n");
 }
 
-async function checkOne(spec: NotebookSpec, o: MasterCheckOptions, root: string, cacheDir: string): Promise<"graded" | "cached"> {
+/** A master to check: where it is, and where its pass is cached. */
+interface MasterJob {
+  spec: NotebookSpec;
+  masterPath: string;
+  opts: GradeOptions;
+  file: string;
+}
+
+async function masterJob(spec: NotebookSpec, o: MasterCheckOptions, root: string, cacheDir: string): Promise<MasterJob> {
   const masterPath = path.join(o.mastersDir ?? path.join(root, "notebooks"), spec.notebook);
   if (!fs.existsSync(masterPath)) throw new Error(`master ${masterPath} not found: grading ${spec.notebook} needs its master`);
   const opts: GradeOptions = {
@@ -63,14 +75,49 @@ async function checkOne(spec: NotebookSpec, o: MasterCheckOptions, root: string,
   const refLimits = limitsFor(spec, { ...opts, cellTimeoutMs: undefined, notebookTimeoutMs: undefined });
   const h = createHash("sha256").update(await referenceKey(spec, masterPath, root, refLimits, cacheDir)).update(JSON.stringify(limitsFor(spec, opts)));
   for (const f of GRADING_SOURCES) h.update(fs.readFileSync(path.join(__dirname, f)));
+  h.update(`child per ${o.childPer ?? "notebook"}`);
   const file = path.join(cacheDir, "master-check", `${path.basename(spec.notebook, ".ipynb")}-${h.digest("hex").slice(0, 32)}.json`);
-  if (fs.existsSync(file)) return "cached";
-  const r = await gradeNotebook(spec, masterPath, opts);
-  if (r.status !== "graded" || r.score < r.maxScore) throw new Error(describeShortfall(masterPath, r));
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  fs.writeFileSync(`${file}.${process.pid}.tmp`, JSON.stringify({ notebook: spec.notebook, score: r.score, maxScore: r.maxScore, checkedAt: new Date().toISOString() }));
-  fs.renameSync(`${file}.${process.pid}.tmp`, file);
+  return { spec, masterPath, opts, file };
+}
+
+/** Throws unless the master scored full marks; caches the pass. */
+function recordPass(job: MasterJob, r: NotebookResult): void {
+  if (r.status !== "graded" || r.score < r.maxScore) throw new Error(describeShortfall(job.masterPath, r));
+  fs.mkdirSync(path.dirname(job.file), { recursive: true });
+  fs.writeFileSync(`${job.file}.${process.pid}.tmp`, JSON.stringify({ notebook: job.spec.notebook, score: r.score, maxScore: r.maxScore, checkedAt: new Date().toISOString() }));
+  fs.renameSync(`${job.file}.${process.pid}.tmp`, job.file);
+}
+
+async function checkOne(spec: NotebookSpec, o: MasterCheckOptions, root: string, cacheDir: string): Promise<"graded" | "cached"> {
+  const job = await masterJob(spec, o, root, cacheDir);
+  if (fs.existsSync(job.file)) return "cached";
+  recordPass(job, await gradeNotebook(spec, job.masterPath, job.opts));
   return "graded";
+}
+
+/**
+ * The masters not passed before, graded as one submission in one child (as the batch grades
+ * with `childPer: "submission"`); throws naming every master short of full marks.
+ */
+async function checkAsSubmission(specs: NotebookSpec[], o: MasterCheckOptions, root: string, cacheDir: string, summary: MasterCheckSummary): Promise<void> {
+  const jobs: MasterJob[] = [];
+  for (const spec of specs) {
+    const job = await masterJob(spec, o, root, cacheDir);
+    if (fs.existsSync(job.file)) summary.cached.push(spec.notebook);
+    else jobs.push(job);
+  }
+  if (jobs.length === 0) return;
+  const results = await gradeSubmission(jobs.map((j) => ({ spec: j.spec, path: j.masterPath, masterPath: j.masterPath })), { ...jobs[0].opts, masterPath: undefined, childPer: "submission" });
+  const errors: string[] = [];
+  jobs.forEach((job, k) => {
+    try {
+      recordPass(job, results[k]);
+      summary.graded.push(job.spec.notebook);
+    } catch (e) {
+      errors.push(e instanceof Error ? e.message : String(e));
+    }
+  });
+  if (errors.length > 0) throw new Error(errors.join("\n"));
 }
 
 /**
@@ -81,6 +128,16 @@ export async function checkMastersFullMarks(specs: NotebookSpec[], o: MasterChec
   const root = o.root ?? path.resolve(__dirname, "../..");
   const cacheDir = o.cacheDir ?? path.join(root, ".cache");
   const summary: MasterCheckSummary = { graded: [], cached: [] };
+  if (o.childPer === "submission") {
+    try {
+      await checkAsSubmission(specs, o, root, cacheDir, summary);
+    } catch (e) {
+      throw new Error(`${e instanceof Error ? e.message : String(e)}\n${STOPPED}`);
+    }
+    summary.graded.sort();
+    summary.cached.sort();
+    return summary;
+  }
   const queue = [...specs];
   const errors: Error[] = [];
   const worker = async (): Promise<void> => {
@@ -94,7 +151,7 @@ export async function checkMastersFullMarks(specs: NotebookSpec[], o: MasterChec
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(o.concurrency ?? 2, specs.length)) }, worker));
   if (errors.length > 0) {
-    throw new Error(`${errors.map((e) => e.message).join("\n")}\nGrading stopped before any submission was recorded: fix the master or its spec (or, for a copied kit, its installation) first.`);
+    throw new Error(`${errors.map((e) => e.message).join("\n")}\n${STOPPED}`);
   }
   summary.graded.sort();
   summary.cached.sort();

@@ -1,5 +1,6 @@
 /**
- * Runs one planned notebook in the sandbox and collects what it reports: each cell's status
+ * Runs one planned notebook in the sandbox (or a submission's notebooks in one child,
+ * `runNotebooks`) and collects what it reports: each cell's status
  * and output, which required names exist, and each probe's outcome (as plain data).
  *
  * The parent drives the child one request at a time (grader/run/child/protocol.ts): set up, run
@@ -118,6 +119,8 @@ export interface RunResult {
   conversions: CellConversion[];
   /** With `options.profile`: where the child's CPU time went. */
   profile?: RunProfile;
+  /** Wall ms of the run (in a shared child: of the notebook's own requests). */
+  wallMs: number;
 }
 
 const GRACE_MS = 3000;
@@ -125,16 +128,29 @@ const LOG_CELL_CHARS = 8000;
 const OUTPUT_CAP_BYTES = 1024 * 1024;
 const RESULT_CAP_CHARS = 32 * 1024 * 1024;
 
+/** One notebook of a child: what to run, under which limits, and how much wall time it has left. */
+interface Part {
+  planned: PlannedCell[];
+  /** The planned cells to run (a rerun skips the one that hung or crashed the child). */
+  cells: number[];
+  questions: RunQuestion[];
+  limits: RunLimits;
+  options: RunOptions;
+  /** Wall ms this notebook's own requests may take in this child (its notebook time limit). */
+  budgetMs: number;
+}
+
 /** One step of a run, as the parent plans it (the child only ever sees the request built from it). */
 type Step =
-  | { kind: "setup" }
-  | { kind: "cell"; index: number }
-  | { kind: "names"; names: string[] }
-  | { kind: "probe"; question: string; probe: RunProbe };
+  | { kind: "setup"; part: number }
+  | { kind: "cell"; part: number; index: number }
+  | { kind: "names"; part: number; names: string[] }
+  | { kind: "probe"; part: number; question: string; probe: RunProbe };
 
 /** The reply kind that answers each step. */
 const REPLY_KIND = { setup: "ready", cell: "cell", names: "names", probe: "probe" } as const;
 
+/** What one notebook got done in one child. */
 interface Attempt {
   cellsDone: Map<number, CellRun>;
   types: Record<string, string>;
@@ -142,6 +158,7 @@ interface Attempt {
   currentCell?: number;
   currentQuestion?: string;
   conversions: CellConversion[];
+  /** Every request of the notebook was answered. */
   done: boolean;
   failure?: { kind: "timeout" | "crash"; cause: string };
   /** Lines on the result channel that answered no request in flight, or were malformed. */
@@ -150,11 +167,17 @@ interface Attempt {
   probePrinted: number;
   /** Bytes the child wrote straight to its stdout and stderr (never kept for students). */
   rawOutputBytes: number;
+  /** Wall ms of the notebook's own requests. */
+  spentMs: number;
   profile: RunProfile;
 }
 
 function emptyProfile(): RunProfile {
   return { startMs: 0, checkMs: 0, runMs: 0, probeMs: 0, children: 0, cells: [] };
+}
+
+function emptyAttempt(): Attempt {
+  return { cellsDone: new Map(), types: {}, outcomes: new Map(), conversions: [], done: false, ignoredLines: 0, probePrinted: 0, rawOutputBytes: 0, spentMs: 0, profile: emptyProfile() };
 }
 
 /** A reported CPU figure in ms, or 0 when there is none (or it is not a sane number). */
@@ -181,32 +204,33 @@ function inputsText(inputs: Record<string, EncodedInput>): string {
 }
 
 /** The request for a step, built field by field. */
-function requestFor(step: Step, nonce: string, planned: PlannedCell[], limits: RunLimits, options: RunOptions): Request {
+function requestFor(step: Step, nonce: string, part: Part): Request {
+  const notebook = Number(step.part);
   switch (step.kind) {
     case "setup": {
       const conversions: Record<string, Conversion> = {};
-      for (const [key, c] of Object.entries(options.conversions ?? {})) {
+      for (const [key, c] of Object.entries(part.options.conversions ?? {})) {
         const copy = copyConversion(c);
         if (copy) conversions[key] = copy;
       }
       return {
         t: "setup",
         nonce,
-        cellTimeoutMs: limits.cellTimeoutMs,
-        probeTimeoutMs: limits.probeTimeoutMs,
-        outputCapBytes: options.outputCapBytes ?? OUTPUT_CAP_BYTES,
+        cellTimeoutMs: part.limits.cellTimeoutMs,
+        probeTimeoutMs: part.limits.probeTimeoutMs,
+        outputCapBytes: part.options.outputCapBytes ?? OUTPUT_CAP_BYTES,
         resultCapChars: RESULT_CAP_CHARS,
         conversions,
-        recordConversions: !!options.recordConversions,
-        profile: !!options.profile,
+        recordConversions: !!part.options.recordConversions,
+        profile: !!part.options.profile,
       };
     }
     case "cell":
-      return { t: "cell", nonce, index: step.index, id: String(planned[step.index].id), source: String(planned[step.index].source) };
+      return { t: "cell", nonce, notebook, index: step.index, id: String(part.planned[step.index].id), source: String(part.planned[step.index].source) };
     case "names":
-      return { t: "names", nonce, names: step.names.map(String) };
+      return { t: "names", nonce, notebook, names: step.names.map(String) };
     case "probe":
-      return { t: "probe", nonce, js: String(step.probe.js), inputs: inputsText(step.probe.inputs) };
+      return { t: "probe", nonce, notebook, js: String(step.probe.js), inputs: inputsText(step.probe.inputs) };
   }
 }
 
@@ -214,21 +238,62 @@ function isRecord(v: unknown): v is Record<string, unknown> {
   return !!v && typeof v === "object" && !Array.isArray(v);
 }
 
-/** Runs the steps in one sandboxed child, one request at a time; never rejects. */
-async function attempt(root: string, planned: PlannedCell[], cells: number[], questions: RunQuestion[], limits: RunLimits, options: RunOptions, deadline: number): Promise<Attempt> {
-  const program = await runnerProgram(root, limits.memoryMb);
-  const state: Attempt = { cellsDone: new Map(), types: {}, outcomes: new Map(), conversions: [], done: false, ignoredLines: 0, probePrinted: 0, rawOutputBytes: 0, profile: emptyProfile() };
-  state.profile.children = 1;
-  const names = [...new Set(questions.flatMap((q) => q.requires))];
-  const steps: Step[] = [{ kind: "setup" }, ...cells.map((index): Step => ({ kind: "cell", index })), { kind: "names", names }];
-  let pending: { step: Step; nonce: string } | undefined;
+/** How long a step may take, and what is said when it does not finish in time. */
+function stepLimit(step: Step, part: Part): { ms: number; why: string } {
+  const { limits } = part;
+  switch (step.kind) {
+    case "setup":
+      return { ms: limits.cellTimeoutMs + GRACE_MS, why: "the grader's runner did not start" };
+    case "cell":
+      return { ms: limits.cellTimeoutMs + GRACE_MS, why: `cell ${part.planned[step.index].id} did not finish within ${limits.cellTimeoutMs} ms` };
+    case "names":
+      return { ms: limits.probeTimeoutMs + GRACE_MS, why: "the notebook's names could not be read in time" };
+    case "probe":
+      // A probe runs, then its result is encoded, each under the probe time limit.
+      return { ms: 2 * limits.probeTimeoutMs + GRACE_MS, why: `the probes of ${step.question} did not finish in time` };
+  }
+}
+
+/** What a child did with its notebooks: one attempt each, and which one it failed in (if it did). */
+interface ChildRun {
+  attempts: Attempt[];
+  /** The notebook whose request was in flight when the child hung or died. */
+  failed?: number;
+}
+
+/**
+ * Runs notebooks in one sandboxed child, one request at a time; never rejects. Every notebook's
+ * cells run first (each notebook begun with a setup request of its own), then, notebook by
+ * notebook, the names and the probes: once a probe has run, the child holds its inputs (hidden
+ * ones too), and no cell whose output a student sees runs after that. The child's settings (heap
+ * cap, readable paths, environment) are the first notebook's.
+ */
+async function runChild(root: string, parts: Part[]): Promise<ChildRun> {
+  const first = parts[0];
+  const program = await runnerProgram(root, first.limits.memoryMb);
+  const attempts = parts.map(emptyAttempt);
+  attempts[0].profile.children = 1;
+  const steps: Step[] = [];
+  parts.forEach((p, part) => {
+    steps.push({ kind: "setup", part });
+    for (const index of p.cells) steps.push({ kind: "cell", part, index });
+  });
+  parts.forEach((p, part) => steps.push({ kind: "names", part, names: [...new Set(p.questions.flatMap((q) => q.requires))] }));
+  /** Probes of each notebook not answered yet (known once its names are). */
+  const probesLeft = parts.map(() => 0);
+  let pending: { step: Step; nonce: string; sent: number } | undefined;
+  /** The notebook of the last request sent. */
+  let current = 0;
   let watchdog: ReturnType<typeof setTimeout> | undefined;
   let timedOut: string | undefined;
-  const arm = (ms: number, why: string): void => {
+  let finished = false;
+  const arm = (step: Step): void => {
     if (watchdog) clearTimeout(watchdog);
-    const left = deadline - Date.now();
+    const part = parts[step.part];
+    const { ms, why } = stepLimit(step, part);
+    const left = part.budgetMs - attempts[step.part].spentMs;
     const wait = Math.max(0, Math.min(ms, left));
-    const cause = ms <= left ? why : `the notebook did not finish within ${limits.notebookTimeoutMs} ms`;
+    const cause = ms <= left ? why : `the notebook did not finish within ${part.limits.notebookTimeoutMs} ms`;
     watchdog = setTimeout(() => {
       timedOut = cause;
       sandbox.kill(cause);
@@ -239,25 +304,25 @@ async function attempt(root: string, planned: PlannedCell[], cells: number[], qu
     const step = steps.shift();
     if (!step) {
       pending = undefined;
-      state.done = true;
-      state.currentQuestion = undefined;
+      finished = true;
       // Everything has been answered. A child that exits by itself spends most of a second
       // tearing down the compiler's heap; nothing it could still do counts, so it is killed.
       sandbox.kill("it finished");
       return;
     }
     const nonce = randomBytes(16).toString("hex");
-    pending = { step, nonce };
+    pending = { step, nonce, sent: Date.now() };
+    current = step.part;
+    const state = attempts[step.part];
     state.currentCell = step.kind === "cell" ? step.index : undefined;
     state.currentQuestion = step.kind === "probe" ? step.question : undefined;
-    if (step.kind === "setup") arm(limits.cellTimeoutMs + GRACE_MS, "the grader's runner did not start");
-    else if (step.kind === "cell") arm(limits.cellTimeoutMs + GRACE_MS, `cell ${planned[step.index].id} did not finish within ${limits.cellTimeoutMs} ms`);
-    else if (step.kind === "names") arm(limits.probeTimeoutMs + GRACE_MS, "the notebook's names could not be read in time");
-    // A probe runs, then its result is encoded, each under the probe time limit.
-    else arm(2 * limits.probeTimeoutMs + GRACE_MS, `the probes of ${step.question} did not finish in time`);
-    sandbox.write(JSON.stringify(requestFor(step, nonce, planned, limits, options)) + "\n");
+    arm(step);
+    sandbox.write(JSON.stringify(requestFor(step, nonce, parts[step.part])) + "\n");
   };
   const accept = (step: Step, m: Record<string, unknown>): void => {
+    const part = parts[step.part];
+    const state = attempts[step.part];
+    const { planned, options } = part;
     switch (step.kind) {
       case "setup":
         if (options.profile) state.profile.startMs += cpuOf(m.cpu);
@@ -290,11 +355,16 @@ async function attempt(root: string, planned: PlannedCell[], cells: number[], qu
       case "names": {
         const types = isRecord(m.types) ? m.types : {};
         for (const name of step.names) state.types[name] = Object.hasOwn(types, name) && typeof types[name] === "string" ? (types[name] as string) : "undefined";
-        // Probes run only for questions whose names all exist (the rest are "missing").
-        for (const q of questions) {
+        // Probes run only for questions whose names all exist (the rest are "missing"), right
+        // after the names, before the next notebook's names.
+        const probes: Step[] = [];
+        for (const q of part.questions) {
           if (q.requires.some((n) => state.types[n] === "undefined")) continue;
-          for (const probe of q.probes) steps.push({ kind: "probe", question: q.id, probe });
+          for (const probe of q.probes) probes.push({ kind: "probe", part: step.part, question: q.id, probe });
         }
+        steps.unshift(...probes);
+        probesLeft[step.part] = probes.length;
+        if (probes.length === 0) state.done = true;
         break;
       }
       case "probe": {
@@ -309,6 +379,10 @@ async function attempt(root: string, planned: PlannedCell[], cells: number[], qu
         state.outcomes.set(step.question, got);
         if (typeof m.printed === "number" && m.printed > 0) state.probePrinted += m.printed;
         if (options.profile) state.profile.probeMs += cpuOf(m.cpu);
+        if (--probesLeft[step.part] === 0) {
+          state.done = true;
+          state.currentQuestion = undefined;
+        }
         break;
       }
     }
@@ -316,34 +390,40 @@ async function attempt(root: string, planned: PlannedCell[], cells: number[], qu
   const onMessage = (raw: unknown): void => {
     // Exactly one reply per request: of its kind, with its nonce, while it is in flight.
     if (!pending || !isRecord(raw) || raw.t !== REPLY_KIND[pending.step.kind] || raw.nonce !== pending.nonce) {
-      state.ignoredLines++;
+      attempts[current].ignoredLines++;
       return;
     }
-    const { step } = pending;
+    const { step, sent } = pending;
     pending = undefined;
+    attempts[step.part].spentMs += Date.now() - sent;
     accept(step, raw);
     advance();
   };
   const sandbox = spawnSandboxed({
     root,
     program: program.snapshotBlob ? { snapshotBlob: program.snapshotBlob } : { code: program.code },
-    memoryMb: limits.memoryMb,
-    allowRead: options.allowRead,
-    env: options.env,
+    memoryMb: first.limits.memoryMb,
+    allowRead: first.options.allowRead,
+    env: first.options.env,
     keepStdinOpen: true,
     onMessage,
   });
   advance();
   const exit = await sandbox.done;
   if (watchdog) clearTimeout(watchdog);
-  state.rawOutputBytes = Buffer.byteLength(exit.stdout) + Buffer.byteLength(exit.stderr);
-  state.ignoredLines += exit.badMessages;
-  if (!state.done) {
-    if (timedOut) state.failure = { kind: "timeout", cause: timedOut };
-    else if (exit.outOfMemory) state.failure = { kind: "crash", cause: `it ran out of memory (${exit.killedFor ?? `heap limit ${limits.memoryMb} MB`})` };
-    else state.failure = { kind: "crash", cause: `the process ended unexpectedly (${exit.signal ? `signal ${exit.signal}` : `exit code ${exit.code}`})` };
-  }
-  return state;
+  if (pending) attempts[pending.step.part].spentMs += Date.now() - pending.sent;
+  // Written around the runner's capture: whose it was cannot be told, so every notebook of the
+  // child counts it (one notebook: exactly as before).
+  const rawOutputBytes = Buffer.byteLength(exit.stdout) + Buffer.byteLength(exit.stderr);
+  for (const a of attempts) a.rawOutputBytes = rawOutputBytes;
+  attempts[current].ignoredLines += exit.badMessages;
+  if (finished) return { attempts };
+  let failure: Attempt["failure"];
+  if (timedOut) failure = { kind: "timeout", cause: timedOut };
+  else if (exit.outOfMemory) failure = { kind: "crash", cause: `it ran out of memory (${exit.killedFor ?? `heap limit ${first.limits.memoryMb} MB`})` };
+  else failure = { kind: "crash", cause: `the process ended unexpectedly (${exit.signal ? `signal ${exit.signal}` : `exit code ${exit.code}`})` };
+  attempts[current].failure = failure;
+  return { attempts, failed: current };
 }
 
 /** The questions as the runner reads them: id, required names and each probe's index, code and inputs. */
@@ -355,54 +435,33 @@ function runQuestions(questions: RunQuestion[]): RunQuestion[] {
   }));
 }
 
-/**
- * Runs the planned cells and the questions' probes in the sandbox, with retries that skip
- * whatever hung or crashed the child (at most 3 runs, all within the notebook's time limit).
- */
-export async function runNotebook(root: string, planned: PlannedCell[], questions: RunQuestion[], limits: RunLimits, options: RunOptions = {}): Promise<RunResult> {
-  const deadline = Date.now() + limits.notebookTimeoutMs;
-  const asked = runQuestions(questions);
-  const skippedCells = new Map<number, string>();
-  const failedQuestions = new Map<string, string>();
-  const notes: string[] = [];
-  const instructorNotes: string[] = [];
-  let status: RunResult["status"] = "ok";
-  let reason: string | undefined;
-  let last: Attempt | undefined;
-  let ignored = 0;
-  let probePrinted = 0;
-  let rawBytes = 0;
-  const profile = emptyProfile();
-  const rounds = 1 + (options.retries ?? 2);
-  for (let round = 0; round < rounds; round++) {
-    const cells = planned.map((_, index) => index).filter((index) => !skippedCells.has(index));
-    last = await attempt(root, planned, cells, asked.filter((q) => !failedQuestions.has(q.id)), limits, options, deadline);
-    ignored += last.ignoredLines;
-    probePrinted += last.probePrinted;
-    rawBytes += last.rawOutputBytes;
-    for (const k of ["startMs", "checkMs", "runMs", "probeMs", "children"] as const) profile[k] += last.profile[k];
-    profile.cells.push(...last.profile.cells);
-    if (!last.failure) break;
-    status = last.failure.kind === "timeout" || (status as string) === "timeout" ? "timeout" : "crash";
-    reason = reason ? `${reason}; ${last.failure.cause}` : last.failure.cause;
-    const outOfTime = Date.now() >= deadline - 100;
-    if (round === rounds - 1 || outOfTime) break;
-    if (last.currentCell !== undefined) {
-      skippedCells.set(last.currentCell, last.failure.cause);
-      notes.push(`cell ${planned[last.currentCell].id} was skipped on a rerun: ${last.failure.cause}`);
-    } else if (last.currentQuestion !== undefined) {
-      failedQuestions.set(last.currentQuestion, last.failure.cause);
-      notes.push(`the probes of ${last.currentQuestion} were dropped on a rerun: ${last.failure.cause}`);
-    } else break;
-  }
-  const final = last as Attempt;
+/** A notebook's attempts summed up: what the result is built from. */
+interface History {
+  final: Attempt;
+  skippedCells: Map<number, string>;
+  failedQuestions: Map<string, string>;
+  notes: string[];
+  instructorNotes: string[];
+  status: RunResult["status"];
+  reason?: string;
+  ignored: number;
+  probePrinted: number;
+  rawBytes: number;
+  profile: RunProfile;
+  wallMs: number;
+}
+
+/** The result of a notebook from its attempts. */
+function resultOf(planned: PlannedCell[], asked: RunQuestion[], options: RunOptions, h: History): RunResult {
+  const { final, skippedCells, failedQuestions } = h;
   if (final.failure && !final.done) {
     // The last run did not finish: whatever did not report counts as failed.
     for (const q of asked) if (!failedQuestions.has(q.id) && !final.outcomes.has(q.id)) failedQuestions.set(q.id, final.failure.cause);
   }
-  if (ignored > 0) instructorNotes.push(`tampering: ${ignored} line(s) on the result channel answered no request in flight and were ignored`);
-  if (probePrinted > 0) instructorNotes.push(`the notebook printed ${probePrinted} character(s) while its probes ran (not kept)`);
-  if (rawBytes > 0) instructorNotes.push(`${rawBytes} byte(s) were written straight to the child's stdout/stderr (not kept)`);
+  const instructorNotes = [...h.instructorNotes];
+  if (h.ignored > 0) instructorNotes.push(`tampering: ${h.ignored} line(s) on the result channel answered no request in flight and were ignored`);
+  if (h.probePrinted > 0) instructorNotes.push(`the notebook printed ${h.probePrinted} character(s) while its probes ran (not kept)`);
+  if (h.rawBytes > 0) instructorNotes.push(`${h.rawBytes} byte(s) were written straight to the child's stdout/stderr (not kept)`);
   const cells: CellRun[] = [];
   planned.forEach((c, i) => {
     const skipped = skippedCells.get(i);
@@ -423,7 +482,122 @@ export async function runNotebook(root: string, planned: PlannedCell[], question
     if (cut > 0) log.push(`[... ${cut} more characters of output not kept]`);
     if (!c.ok && c.stderr.trim() && c.stderr.trim() !== c.error) log.push(c.stderr.slice(0, LOG_CELL_CHARS).trimEnd());
   }
-  return { cells, types: final.types, outcomes: final.outcomes, questionFailures: failedQuestions, status, reason, log: log.join("\n"), notes, instructorNotes, conversions: final.conversions,
-    ...(options.profile ? { profile } : {}),
+  return { cells, types: final.types, outcomes: final.outcomes, questionFailures: failedQuestions, status: h.status, reason: h.reason, log: log.join("\n"), notes: h.notes, instructorNotes, conversions: final.conversions,
+    wallMs: h.wallMs,
+    ...(options.profile ? { profile: h.profile } : {}),
   };
+}
+
+/**
+ * Runs the planned cells and the questions' probes in the sandbox, with retries that skip
+ * whatever hung or crashed the child (at most 3 runs, all within the notebook's time limit).
+ */
+export async function runNotebook(root: string, planned: PlannedCell[], questions: RunQuestion[], limits: RunLimits, options: RunOptions = {}): Promise<RunResult> {
+  const started = Date.now();
+  const deadline = started + limits.notebookTimeoutMs;
+  const asked = runQuestions(questions);
+  const skippedCells = new Map<number, string>();
+  const failedQuestions = new Map<string, string>();
+  const notes: string[] = [];
+  let status: RunResult["status"] = "ok";
+  let reason: string | undefined;
+  let last: Attempt | undefined;
+  let ignored = 0;
+  let probePrinted = 0;
+  let rawBytes = 0;
+  const profile = emptyProfile();
+  const rounds = 1 + (options.retries ?? 2);
+  for (let round = 0; round < rounds; round++) {
+    const cells = planned.map((_, index) => index).filter((index) => !skippedCells.has(index));
+    const part: Part = { planned, cells, questions: asked.filter((q) => !failedQuestions.has(q.id)), limits, options, budgetMs: Math.max(0, deadline - Date.now()) };
+    last = (await runChild(root, [part])).attempts[0];
+    ignored += last.ignoredLines;
+    probePrinted += last.probePrinted;
+    rawBytes += last.rawOutputBytes;
+    for (const k of ["startMs", "checkMs", "runMs", "probeMs", "children"] as const) profile[k] += last.profile[k];
+    profile.cells.push(...last.profile.cells);
+    if (!last.failure) break;
+    status = last.failure.kind === "timeout" || (status as string) === "timeout" ? "timeout" : "crash";
+    reason = reason ? `${reason}; ${last.failure.cause}` : last.failure.cause;
+    const outOfTime = Date.now() >= deadline - 100;
+    if (round === rounds - 1 || outOfTime) break;
+    if (last.currentCell !== undefined) {
+      skippedCells.set(last.currentCell, last.failure.cause);
+      notes.push(`cell ${planned[last.currentCell].id} was skipped on a rerun: ${last.failure.cause}`);
+    } else if (last.currentQuestion !== undefined) {
+      failedQuestions.set(last.currentQuestion, last.failure.cause);
+      notes.push(`the probes of ${last.currentQuestion} were dropped on a rerun: ${last.failure.cause}`);
+    } else break;
+  }
+  return resultOf(planned, asked, options, {
+    final: last as Attempt, skippedCells, failedQuestions, notes, instructorNotes: [], status, reason, ignored, probePrinted, rawBytes, profile, wallMs: Date.now() - started,
+  });
+}
+
+/** One notebook of a submission for `runNotebooks`: the arguments of `runNotebook`. */
+export interface NotebookRun {
+  planned: PlannedCell[];
+  questions: RunQuestion[];
+  limits: RunLimits;
+  options?: RunOptions;
+}
+
+/**
+ * Runs a submission's notebooks in one sandboxed child instead of one child each: the child
+ * starts, and tfjs and its wasm backend load, once per submission rather than once per notebook.
+ * Each notebook begins with a tslab executor of its own (its top-level names start empty; the
+ * module cache and the process's globals are shared) and keeps its own limits: cell, probe and
+ * notebook time (the notebook's counts the time of its own requests), the heap cap and the
+ * resident-memory watchdog of the child. Every cell of every notebook runs before the first
+ * probe (see runChild).
+ *
+ * When the child hangs or dies, the notebooks whose probes had all answered keep their results;
+ * the notebook it failed in is graded again from the start by `runNotebook`, in children of its
+ * own, exactly as it would be alone; the others go on in a fresh shared child. Notebooks whose
+ * child settings differ (heap cap, readable paths, environment) share no child. Returns one
+ * result per notebook, in order.
+ */
+export async function runNotebooks(root: string, runs: NotebookRun[]): Promise<RunResult[]> {
+  const results: RunResult[] = new Array(runs.length);
+  const groups = new Map<string, number[]>();
+  runs.forEach((r, i) => {
+    const key = JSON.stringify([r.limits.memoryMb, r.options?.allowRead ?? [], Object.entries(r.options?.env ?? {})]);
+    groups.set(key, [...(groups.get(key) ?? []), i]);
+  });
+  const alone = async (i: number, instructorNote?: string): Promise<void> => {
+    const r = runs[i];
+    const result = await runNotebook(root, r.planned, r.questions, r.limits, r.options);
+    if (instructorNote) result.instructorNotes.unshift(instructorNote);
+    results[i] = result;
+  };
+  for (const group of groups.values()) {
+    let todo = group;
+    while (todo.length > 0) {
+      if (todo.length === 1) {
+        await alone(todo[0]);
+        break;
+      }
+      const parts = todo.map((i): Part => {
+        const r = runs[i];
+        const options = r.options ?? {};
+        return { planned: r.planned, cells: r.planned.map((_, index) => index), questions: runQuestions(r.questions), limits: r.limits, options, budgetMs: r.limits.notebookTimeoutMs };
+      });
+      const child = await runChild(root, parts);
+      const rest: number[] = [];
+      for (let k = 0; k < todo.length; k++) {
+        const i = todo[k];
+        const a = child.attempts[k];
+        if (a.done && !a.failure) {
+          results[i] = resultOf(parts[k].planned, parts[k].questions, parts[k].options, {
+            final: a, skippedCells: new Map(), failedQuestions: new Map(), notes: [], instructorNotes: [], status: "ok",
+            ignored: a.ignoredLines, probePrinted: a.probePrinted, rawBytes: a.rawOutputBytes, profile: a.profile, wallMs: a.spentMs,
+          });
+        } else if (child.failed === undefined || k === child.failed) {
+          await alone(i, `graded again in a child of its own: the child it shared with the submission's other notebooks failed in it (${a.failure?.cause ?? "no cause reported"})`);
+        } else rest.push(i);
+      }
+      todo = rest;
+    }
+  }
+  return results;
 }

@@ -248,15 +248,21 @@ function realPath(p: string): string {
   }
 }
 
+/** The address space of a run besides twice its heap cap (RLIMIT_AS, see isolationLimits): 64 GB. */
+export const ADDRESS_SPACE_MB = 65536;
+
 /**
- * The rlimits of a run. The address space cannot be tight: V8 reserves about 10 GB of address
- * space for each WebAssembly memory (its guard regions; tfjs's wasm backend has one), so the
- * limit is 16 GB plus twice the heap cap, a backstop against runaway reservations; the resident
- * memory watchdog (rssLimitMb) and the heap cap are the real memory limits.
+ * The rlimits of a run. The address space is only a backstop against runaway reservations, far
+ * above what a run uses: V8 reserves 10 GB of address space for each WebAssembly memory (its guard
+ * regions; tfjs's wasm backend has one), and a graded child's VmPeak is 21.2 GB once the backend
+ * has started (11.2 GB before). Under the former 16 GB + 2 x heap the reservation failed: V8
+ * collected garbage and retried for about 2.4 s in every child, and tfjs now and then fell back
+ * to the cpu backend (other numbers). Reserved address space costs no memory: the resident-memory
+ * watchdog (rssLimitMb) and the heap cap are the real memory limits.
  */
 function isolationLimits(opts: SandboxOptions): IsolationLimits {
   const cpuSeconds = opts.cpuSeconds ?? (opts.timeoutMs !== undefined ? Math.ceil(opts.timeoutMs / 1000) * 2 + 30 : 1800);
-  return { cpuSeconds, addressSpaceMb: 16384 + 2 * opts.memoryMb, processes: 128, fileSizeMb: 64, tmpMb: 64 };
+  return { cpuSeconds, addressSpaceMb: ADDRESS_SPACE_MB + 2 * opts.memoryMb, processes: 128, fileSizeMb: 64, tmpMb: 64 };
 }
 
 /** How a run is isolated, per NNKIT_ISOLATION; throws when isolation is required and impossible. */

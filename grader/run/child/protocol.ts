@@ -27,7 +27,11 @@ export interface Conversion {
   lastExpressionVar?: string;
 }
 
-/** The first request: limits and known conversions; answered with `ready`. */
+/**
+ * Begins a notebook (the first request, and again before each further notebook when one child
+ * runs a submission's notebooks): its limits and known conversions; answered with `ready`. The
+ * notebooks of a child are numbered 0, 1, ... in the order they began.
+ */
 export interface SetupRequest {
   t: "setup";
   nonce: string;
@@ -51,10 +55,12 @@ export interface SetupRequest {
   profile?: boolean;
 }
 
-/** Run one cell. */
+/** Run one cell (of the notebook begun last). */
 export interface CellRequest {
   t: "cell";
   nonce: string;
+  /** The notebook's number in this child. */
+  notebook: number;
   /** Position in the run order (the parent maps it back to the master's cell). */
   index: number;
   id: string;
@@ -65,6 +71,8 @@ export interface CellRequest {
 export interface NamesRequest {
   t: "names";
   nonce: string;
+  /** The notebook's number in this child. */
+  notebook: number;
   names: string[];
 }
 
@@ -72,6 +80,8 @@ export interface NamesRequest {
 export interface ProbeRequest {
   t: "probe";
   nonce: string;
+  /** The notebook's number in this child. */
+  notebook: number;
   /** The probe expression compiled to JavaScript. */
   js: string;
   /** JSON text of `{ name: EncodedInput }` (parsed in the child with its saved JSON.parse). */

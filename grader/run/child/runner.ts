@@ -1,9 +1,12 @@
 /**
- * The program that runs one notebook inside the sandbox: tslab's own converter and executor (the
- * code the Jupyter kernel runs), driven by the parent one request at a time (./protocol.ts): run
- * this cell, report the types of these names, run this probe. Requests arrive as JSON lines on
- * stdin, replies leave as JSON lines on fd 3. Everything here is bundled by grader/run/child-bundle.ts
- * and, when possible, baked into a V8 startup snapshot with tslab's compiler already warm.
+ * The program that runs notebooks inside the sandbox: tslab's own converter and executor (the
+ * code the Jupyter kernel runs), driven by the parent one request at a time (./protocol.ts): begin
+ * a notebook, run this cell, report the types of these names, run this probe. One child runs one
+ * notebook, or all of a submission's notebooks one after another (each with an executor of its
+ * own, every cell of every notebook before the first probe; see `begin` in main). Requests arrive
+ * as JSON lines on stdin, replies leave as JSON lines on fd 3. Everything here is bundled by
+ * grader/run/child-bundle.ts and, when possible, baked into a V8 startup snapshot with tslab's
+ * compiler already warm.
  *
  * Nothing here is trusted by the parent: a notebook can patch anything in this process, and read
  * anything in it (a heap snapshot shows every string). What this file guards is that an honest
@@ -274,7 +277,12 @@ function main(tslab: TslabModules, conv: Converter, root: string): void {
   const reader = new RequestReader();
   const first = reader.next();
   if (first === null || first.t !== "setup") throw new Error("the first request is not a setup");
-  const setup: SetupRequest = first;
+  /**
+   * The notebook the current request is about: its setup (limits, conversions), its executor and
+   * its top-level names. A child runs one notebook, or a submission's notebooks one after another
+   * (a setup request begins each), every one with an executor of its own.
+   */
+  let setup: SetupRequest = first;
 
   let capture = freshCapture();
   const record = (stream: "stdout" | "stderr", text: string): void => {
@@ -308,9 +316,7 @@ function main(tslab: TslabModules, conv: Converter, root: string): void {
   // Conversions of the master's public cells: a cell whose source and preceding declarations match
   // one is not type-checked again (40-300 ms each). The key is what tslab's convert depends on
   // besides the installed packages.
-  const known = bare<Record<string, Conversion>>();
-  const givenKeys = objectKeys(setup.conversions);
-  for (let i = 0; i < givenKeys.length; i++) known[givenKeys[i]] = setup.conversions[givenKeys[i]];
+  let known = bare<Record<string, Conversion>>();
   let made = list();
   /** CPU ms spent type-checking during the current cell (profile only). */
   let checkMs = 0;
@@ -336,19 +342,62 @@ function main(tslab: TslabModules, conv: Converter, root: string): void {
     },
     close: () => conv.close(),
   };
-  const executor = tslab.createExecutor(
-    root,
-    { node: converter, browser: converter, close: () => converter.close() },
-    {
-      log: (...args: unknown[]) => record("stdout", apply(format, null, args) + "\n"),
-      error: (...args: unknown[]) => {
-        const text = args.length === 1 ? errorText(args[0]) : apply(format, null, args);
-        append(capture.errors, text);
-        record("stderr", text + "\n");
-      },
+  const tslabConsole = {
+    log: (...args: unknown[]) => record("stdout", apply(format, null, args) + "\n"),
+    error: (...args: unknown[]) => {
+      const text = args.length === 1 ? errorText(args[0]) : apply(format, null, args);
+      append(capture.errors, text);
+      record("stderr", text + "\n");
     },
-  );
-  const scope = executor.locals;
+  };
+
+  interface NotebookState {
+    setup: SetupRequest;
+    known: Record<string, Conversion>;
+    executor: Executor;
+  }
+  /** The notebooks begun in this child, by number (a null-prototype record: no Array.prototype). */
+  const notebooks = bare<Record<number, NotebookState>>();
+  let begun = 0;
+  /** Set by the first probe: from then on the child runs no cell (see `begin`). */
+  let probed = false;
+  let executor: Executor;
+  let scope: Record<string, unknown>;
+
+  /**
+   * Begins a notebook: a fresh tslab executor, so its top-level names start empty (a name of an
+   * earlier notebook is not in its scope); only the module cache (tfjs, nnkit, the wasm backend)
+   * and the process's globals are shared. No notebook begins once a probe has run: a probe's
+   * inputs (hidden ones too) are in the process from then on, and no cell whose output a student
+   * sees may run after that; the parent sends every notebook's cells before the first probe.
+   */
+  const begin = (req: SetupRequest): void => {
+    if (probed) throw new Error("a notebook cannot begin after a probe ran in this child");
+    setup = req;
+    known = bare<Record<string, Conversion>>();
+    const givenKeys = objectKeys(req.conversions);
+    for (let i = 0; i < givenKeys.length; i++) known[givenKeys[i]] = req.conversions[givenKeys[i]];
+    executor = tslab.createExecutor(root, { node: converter, browser: converter, close: () => converter.close() }, tslabConsole);
+    scope = executor.locals;
+    const state = bare<NotebookState>();
+    state.setup = req;
+    state.known = known;
+    state.executor = executor;
+    notebooks[begun] = state;
+    begun++;
+  };
+
+  /** Makes notebook `index` the current one (its limits, conversions and names). */
+  const select = (index: unknown): void => {
+    const state = typeof index === "number" ? notebooks[index] : undefined;
+    if (state === undefined) throw new Error(`no notebook ${jsonStringify(index)} in this child`);
+    setup = state.setup;
+    known = state.known;
+    executor = state.executor;
+    scope = executor.locals;
+  };
+
+  begin(first);
 
   /** Calls `fn` under the probe time limit, through a global of a fresh random name (a script can only reach globals). */
   const callLimited = (fn: () => unknown): unknown => {
@@ -497,7 +546,16 @@ function main(tslab: TslabModules, conv: Converter, root: string): void {
       const req = reader.next();
       if (req === null) realExit(0);
       const request = req as Request;
+      if (request.t === "setup") {
+        const before = cpuMs();
+        begin(request);
+        send(`{"t":"ready","nonce":${jsonStringify(request.nonce)}${setup.profile ? `,"cpu":${jsonStringify(cpuMs() - before)}` : ""}}`);
+        continue;
+      }
       if (request.t === "cell") {
+        // Cells run in the notebook begun last (tslab's executor reaches its names through a
+        // global that the last one set), and never after a probe (see `begin`).
+        if (probed || request.notebook !== begun - 1) throw new Error(`a cell of notebook ${jsonStringify(request.notebook)} cannot run now`);
         runCell(request, (reply) => guarded(() => {
           send(reply);
           serve();
@@ -505,10 +563,13 @@ function main(tslab: TslabModules, conv: Converter, root: string): void {
         return;
       }
       if (request.t === "names") {
+        select(request.notebook);
         send(namesReply(request));
         continue;
       }
       if (request.t === "probe") {
+        select(request.notebook);
+        probed = true;
         const reply = runProbe(request, (later) => guarded(() => {
           send(later);
           serve();
@@ -517,7 +578,7 @@ function main(tslab: TslabModules, conv: Converter, root: string): void {
         send(reply);
         continue;
       }
-      throw new Error(`unknown request ${jsonStringify(request.t)}`);
+      throw new Error(`unknown request ${jsonStringify((request as { t?: unknown }).t)}`);
     }
   };
 
