@@ -17,7 +17,7 @@ import { runnerProgram } from "./child-bundle";
 import { spawnSandboxed } from "./sandbox";
 import { decodeReplyOutcome, type EncodedInput, type ProbeOutcome } from "../core/plain";
 import type { PlannedCell } from "./cells";
-import type { Conversion, Request } from "./child/protocol";
+import { PROBE_WALL_FACTOR, type Conversion, type Request } from "./child/protocol";
 
 export interface RunLimits {
   cellTimeoutMs: number;
@@ -223,6 +223,7 @@ async function attempt(root: string, planned: PlannedCell[], cells: number[], qu
   const steps: Step[] = [{ kind: "setup" }, ...cells.map((index): Step => ({ kind: "cell", index })), { kind: "names", names }];
   let pending: { step: Step; nonce: string } | undefined;
   let watchdog: ReturnType<typeof setTimeout> | undefined;
+  let cpuWatch: ReturnType<typeof setTimeout> | undefined;
   let timedOut: string | undefined;
   const arm = (ms: number, why: string): void => {
     if (watchdog) clearTimeout(watchdog);
@@ -234,8 +235,39 @@ async function attempt(root: string, planned: PlannedCell[], cells: number[], qu
       sandbox.kill(cause);
     }, wait);
   };
+  /**
+   * The probe time limit is CPU time (PROBE_WALL_FACTOR): the child is interrupted once its CPU
+   * time since the probe began reaches the limit, and it then reports the probe as timed out; it
+   * is killed when it goes on computing for GRACE_MS more (a loop outside any script the interrupt
+   * stops). A probe that waits rather than computes, or a child starved by a loaded machine, is
+   * stopped by the child at the wall-clock cap, and killed by `arm` when it does not answer by then.
+   */
+  const watchProbeCpu = (cause: string): void => {
+    const limit = limits.probeTimeoutMs;
+    const startCpu = sandbox.cpuMs();
+    const startWall = Date.now();
+    let interrupted = false;
+    const check = (): void => {
+      const cpu = sandbox.cpuMs();
+      // Without /proc, the clock stands in for the CPU time.
+      const used = cpu !== undefined && startCpu !== undefined ? cpu - startCpu : Date.now() - startWall;
+      if (used >= limit + GRACE_MS) {
+        timedOut = cause;
+        sandbox.kill(cause);
+        return;
+      }
+      if (used >= limit && !interrupted) {
+        interrupted = true;
+        sandbox.interrupt();
+      }
+      cpuWatch = setTimeout(check, Math.max(50, (interrupted ? limit + GRACE_MS : limit) - used));
+    };
+    cpuWatch = setTimeout(check, limit);
+  };
   /** Sends the next request, with a nonce drawn now: it exists nowhere before this write. */
   const advance = (): void => {
+    if (cpuWatch) clearTimeout(cpuWatch);
+    cpuWatch = undefined;
     const step = steps.shift();
     if (!step) {
       pending = undefined;
@@ -253,9 +285,10 @@ async function attempt(root: string, planned: PlannedCell[], cells: number[], qu
     if (step.kind === "setup") arm(limits.cellTimeoutMs + GRACE_MS, "the grader's runner did not start");
     else if (step.kind === "cell") arm(limits.cellTimeoutMs + GRACE_MS, `cell ${planned[step.index].id} did not finish within ${limits.cellTimeoutMs} ms`);
     else if (step.kind === "names") arm(limits.probeTimeoutMs + GRACE_MS, "the notebook's names could not be read in time");
-    // A probe runs, then its result is encoded, each under the probe time limit.
-    else arm(2 * limits.probeTimeoutMs + GRACE_MS, `the probes of ${step.question} did not finish in time`);
+    // A probe runs, then its result is encoded, together under the probe time limit.
+    else arm(PROBE_WALL_FACTOR * limits.probeTimeoutMs + GRACE_MS, `the probes of ${step.question} did not finish in time`);
     sandbox.write(JSON.stringify(requestFor(step, nonce, planned, limits, options)) + "\n");
+    if (step.kind === "probe") watchProbeCpu(`the probes of ${step.question} did not finish in time`);
   };
   const accept = (step: Step, m: Record<string, unknown>): void => {
     switch (step.kind) {
@@ -336,6 +369,7 @@ async function attempt(root: string, planned: PlannedCell[], cells: number[], qu
   advance();
   const exit = await sandbox.done;
   if (watchdog) clearTimeout(watchdog);
+  if (cpuWatch) clearTimeout(cpuWatch);
   state.rawOutputBytes = Buffer.byteLength(exit.stdout) + Buffer.byteLength(exit.stderr);
   state.ignoredLines += exit.badMessages;
   if (!state.done) {
