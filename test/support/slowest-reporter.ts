@@ -185,7 +185,8 @@ class SlowestReporter extends Mocha.reporters.Spec {
           hooks: [...hooks].sort((a, b) => b.ms - a.ms),
           // Every result test/support/shared-once.ts computed (a master's kernel run, its grading, ...),
           // once per computation: a key listed twice was computed twice.
-          sharedComputed: process.env[RUN_DIR_ENV] ? computedKeys(process.env[RUN_DIR_ENV]).map((k) => k.replace(/\0/g, " ")) : [],
+          // (A key's first two parts: what and which file; the rest, e.g. a spec's whole text, only tells versions apart.)
+          sharedComputed: process.env[RUN_DIR_ENV] ? computedKeys(process.env[RUN_DIR_ENV]).map((k) => k.split("\0").slice(0, 2).join(" ")) : [],
         };
         fs.writeFileSync(path.resolve(timesFile), `${JSON.stringify(report, null, 1)}\n`);
       });
