@@ -14,10 +14,13 @@
  * `NNKIT_TEST_TIER=unit|integration|system|e2e|default mocha` picks a tier; default (what `npm test` runs) is
  * unit then integration, so each master notebook runs once (test/support/masters.ts).
  *
- * `NNKIT_TEST_JOBS=2 mocha` runs the files in 2 worker processes (mocha --parallel): while one test
- * waits on a kernel or a grader child, the other worker's test uses the second core. The masters'
- * shared runs then live in this run's folder (NNKIT_TEST_RUN_DIR, test/support/shared-once.ts), and
- * the worker that asks first computes each; the others wait for its result.
+ * A tier runs its files in 2 worker processes (mocha --parallel): while one test waits on a kernel
+ * or a grader child, the other worker's test uses the second core. `NNKIT_TEST_JOBS=N` sets the
+ * number of workers, and `NNKIT_TEST_JOBS=1` runs every file in mocha's own process, one after
+ * another; files named on the command line run that way unless NNKIT_TEST_JOBS says otherwise.
+ * The masters' shared runs live in this run's folder (NNKIT_TEST_RUN_DIR,
+ * test/support/shared-once.ts), and the worker that asks first computes each; the others wait for
+ * its result.
  */
 "use strict";
 const fs = require("fs");
@@ -110,8 +113,8 @@ if (!process.env[RUN_DIR_ENV] || !fs.existsSync(process.env[RUN_DIR_ENV])) {
   process.once("exit", () => fs.rmSync(dir, { recursive: true, force: true }));
 }
 
-/** Worker processes for the run (NNKIT_TEST_JOBS); 1 or unset runs every file in this process. */
-const jobs = Number(process.env.NNKIT_TEST_JOBS || "1");
+/** Worker processes for the run (NNKIT_TEST_JOBS; 2 for a tier, 1 for named files); 1 runs every file in this process. */
+const jobs = Number(process.env.NNKIT_TEST_JOBS || (files.length > 0 ? "1" : "2"));
 if (!Number.isInteger(jobs) || jobs < 1) throw new Error(`NNKIT_TEST_JOBS=${process.env.NNKIT_TEST_JOBS} is not a whole number of jobs`);
 
 module.exports = {

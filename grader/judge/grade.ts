@@ -29,6 +29,8 @@ export interface GradeOptions {
   includeHidden?: boolean;
   cellTimeoutMs?: number;
   notebookTimeoutMs?: number;
+  /** CPU ms each probe may use (default DEFAULT_LIMITS.probeTimeoutMs); the master's reference always runs with the default. */
+  probeTimeoutMs?: number;
   memoryMb?: number;
   /** The master notebook (default: notebooks/<spec.notebook> under the kit root). */
   masterPath?: string;
@@ -86,7 +88,7 @@ export function limitsFor(spec: NotebookSpec, opts: GradeOptions): RunLimits {
   return {
     cellTimeoutMs: opts.cellTimeoutMs ?? spec.cellTimeoutMs ?? DEFAULT_LIMITS.cellTimeoutMs,
     notebookTimeoutMs: opts.notebookTimeoutMs ?? spec.notebookTimeoutMs ?? DEFAULT_LIMITS.notebookTimeoutMs,
-    probeTimeoutMs: DEFAULT_LIMITS.probeTimeoutMs,
+    probeTimeoutMs: opts.probeTimeoutMs ?? DEFAULT_LIMITS.probeTimeoutMs,
     memoryMb: opts.memoryMb ?? spec.memoryMb ?? DEFAULT_LIMITS.memoryMb,
   };
 }
@@ -97,7 +99,7 @@ export async function referenceFor(spec: NotebookSpec, opts: GradeOptions = {}):
   const masterPath = opts.masterPath ?? path.join(root, "notebooks", spec.notebook);
   if (opts.expectedFrom !== "checks" && fs.existsSync(masterPath)) {
     // Expected values never depend on the submission's limits, but the master needs room to run.
-    const limits = limitsFor(spec, { ...opts, cellTimeoutMs: undefined, notebookTimeoutMs: undefined });
+    const limits = limitsFor(spec, { ...opts, cellTimeoutMs: undefined, notebookTimeoutMs: undefined, probeTimeoutMs: undefined });
     return masterReference(spec, masterPath, root, limits, opts.cacheDir);
   }
   const checksFile = path.join(opts.checksDir ?? path.join(root, "checks"), `${path.basename(spec.notebook, ".ipynb")}.json`);

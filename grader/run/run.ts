@@ -18,7 +18,7 @@ import { runnerProgram } from "./child-bundle";
 import { spawnSandboxed } from "./sandbox";
 import { decodeReplyOutcome, type EncodedInput, type ProbeOutcome } from "../core/plain";
 import type { PlannedCell } from "./cells";
-import type { Conversion, Request } from "./child/protocol";
+import { PROBE_WALL_FACTOR, type Conversion, type Request } from "./child/protocol";
 
 export interface RunLimits {
   cellTimeoutMs: number;
@@ -249,8 +249,8 @@ function stepLimit(step: Step, part: Part): { ms: number; why: string } {
     case "names":
       return { ms: limits.probeTimeoutMs + GRACE_MS, why: "the notebook's names could not be read in time" };
     case "probe":
-      // A probe runs, then its result is encoded, each under the probe time limit.
-      return { ms: 2 * limits.probeTimeoutMs + GRACE_MS, why: `the probes of ${step.question} did not finish in time` };
+      // A probe runs, then its result is encoded, together under the probe time limit.
+      return { ms: PROBE_WALL_FACTOR * limits.probeTimeoutMs + GRACE_MS, why: `the probes of ${step.question} did not finish in time` };
   }
 }
 
@@ -285,6 +285,7 @@ async function runChild(root: string, parts: Part[]): Promise<ChildRun> {
   /** The notebook of the last request sent. */
   let current = 0;
   let watchdog: ReturnType<typeof setTimeout> | undefined;
+  let cpuWatch: ReturnType<typeof setTimeout> | undefined;
   let timedOut: string | undefined;
   let finished = false;
   const arm = (step: Step): void => {
@@ -299,8 +300,38 @@ async function runChild(root: string, parts: Part[]): Promise<ChildRun> {
       sandbox.kill(cause);
     }, wait);
   };
+  /**
+   * The probe time limit is CPU time (PROBE_WALL_FACTOR): the child is interrupted once its CPU
+   * time since the probe began reaches the limit, and it then reports the probe as timed out; it
+   * is killed when it goes on computing for GRACE_MS more (a loop outside any script the interrupt
+   * stops). A probe that waits rather than computes, or a child starved by a loaded machine, is
+   * stopped by the child at the wall-clock cap, and killed by `arm` when it does not answer by then.
+   */
+  const watchProbeCpu = (limit: number, cause: string): void => {
+    const startCpu = sandbox.cpuMs();
+    const startWall = Date.now();
+    let interrupted = false;
+    const check = (): void => {
+      const cpu = sandbox.cpuMs();
+      // Without /proc, the clock stands in for the CPU time.
+      const used = cpu !== undefined && startCpu !== undefined ? cpu - startCpu : Date.now() - startWall;
+      if (used >= limit + GRACE_MS) {
+        timedOut = cause;
+        sandbox.kill(cause);
+        return;
+      }
+      if (used >= limit && !interrupted) {
+        interrupted = true;
+        sandbox.interrupt();
+      }
+      cpuWatch = setTimeout(check, Math.max(50, (interrupted ? limit + GRACE_MS : limit) - used));
+    };
+    cpuWatch = setTimeout(check, limit);
+  };
   /** Sends the next request, with a nonce drawn now: it exists nowhere before this write. */
   const advance = (): void => {
+    if (cpuWatch) clearTimeout(cpuWatch);
+    cpuWatch = undefined;
     const step = steps.shift();
     if (!step) {
       pending = undefined;
@@ -318,6 +349,7 @@ async function runChild(root: string, parts: Part[]): Promise<ChildRun> {
     state.currentQuestion = step.kind === "probe" ? step.question : undefined;
     arm(step);
     sandbox.write(JSON.stringify(requestFor(step, nonce, parts[step.part])) + "\n");
+    if (step.kind === "probe") watchProbeCpu(parts[step.part].limits.probeTimeoutMs, `the probes of ${step.question} did not finish in time`);
   };
   const accept = (step: Step, m: Record<string, unknown>): void => {
     const part = parts[step.part];
@@ -411,6 +443,7 @@ async function runChild(root: string, parts: Part[]): Promise<ChildRun> {
   advance();
   const exit = await sandbox.done;
   if (watchdog) clearTimeout(watchdog);
+  if (cpuWatch) clearTimeout(cpuWatch);
   if (pending) attempts[pending.step.part].spentMs += Date.now() - pending.sent;
   // Written around the runner's capture: whose it was cannot be told, so every notebook of the
   // child counts it (one notebook: exactly as before).

@@ -75,6 +75,10 @@ export interface Sandbox {
   kill(reason: string): void;
   /** Writes to the child's stdin (only with `keepStdinOpen`; ignored once the child has exited). */
   write(text: string): void;
+  /** CPU ms the child's process tree has used so far (/proc), or undefined where it cannot be read. */
+  cpuMs(): number | undefined;
+  /** Sends SIGINT to the program itself (the innermost process, below bwrap): it stops a script run with breakOnSigint. */
+  interrupt(): void;
   /** Resolves when the child has exited (never rejects). */
   done: Promise<SandboxExit>;
 }
@@ -221,6 +225,30 @@ function childrenOf(pid: number): number[] {
     return fs.readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").split(" ").filter(Boolean).map(Number);
   } catch {
     return [];
+  }
+}
+
+/** A process and its descendants, parents first (at most 1000). */
+function processTree(pid: number): number[] {
+  const out: number[] = [];
+  const stack = [pid];
+  while (stack.length > 0 && out.length < 1000) {
+    const p = stack.pop() as number;
+    out.push(p);
+    stack.push(...childrenOf(p));
+  }
+  return out;
+}
+
+/** User plus system CPU ms of a process's live threads (/proc/PID/stat), or undefined when unreadable. */
+function processCpuMs(pid: number): number | undefined {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+    // The fields after the command's closing parenthesis: utime and stime are fields 14 and 15.
+    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(f[11]) + Number(f[12])) * 10; // USER_HZ is 100 on Linux
+  } catch {
+    return undefined;
   }
 }
 
@@ -408,5 +436,25 @@ export function spawnSandboxed(opts: SandboxOptions): Sandbox {
       finish();
     });
   });
-  return { pid: child.pid, isolation, kill, write, done };
+  const cpuMs = (): number | undefined => {
+    if (child.pid === undefined || exited) return undefined;
+    let total = 0;
+    for (const p of processTree(child.pid)) {
+      const ms = processCpuMs(p);
+      if (ms === undefined) return undefined;
+      total += ms;
+    }
+    return total;
+  };
+  const interrupt = (): void => {
+    if (child.pid === undefined || exited) return;
+    // The program is the last process of the chain (bwrap, bwrap's init, then node); without bwrap, the child itself.
+    const tree = processTree(child.pid);
+    try {
+      process.kill(tree[tree.length - 1], "SIGINT");
+    } catch {
+      // it has just ended
+    }
+  };
+  return { pid: child.pid, isolation, kill, write, cpuMs, interrupt, done };
 }

@@ -44,10 +44,12 @@ describe("grader: hostile submissions", function () {
   });
 
   it("an endless loop inside the graded function: that question's probes time out", async () => {
-    const r = await grade(setSource(fixtureMaster(), "lse-impl", "function logSumExp(x: Float64Array): number {\n  while (true) {}\n}"));
+    // A short probe limit (CPU time): the default 10 s would only make the test wait.
+    const nb = setSource(fixtureMaster(), "lse-impl", "function logSumExp(x: Float64Array): number {\n  while (true) {}\n}");
+    const r = await gradeNotebook(spec, tmp.write(nb), { ...FIXTURE_OPTIONS, probeTimeoutMs: 2000 });
     const lse = r.questions.find((q) => q.id === "fx-lse")!;
     expect(lse.score).to.equal(0);
-    expect(lse.message).to.match(/did not finish within/);
+    expect(lse.message).to.match(/did not finish within 2000 ms \(endless loop\?\)/);
     expect(scores(r)).to.deep.equal({ ...FULL, "fx-lse": 0 });
   });
 

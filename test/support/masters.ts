@@ -145,14 +145,16 @@ function gradedMasterRun(spec: NotebookSpec): Promise<GradedRun> {
   return sharedOnce(`graded master\0${masterPath(spec.notebook)}\0${JSON.stringify(spec)}`, async () => {
     recordChildStdin();
     const chunks: Buffer[] = [];
-    const result = await recording.run(chunks, () => gradeNotebook(spec, masterPath(spec.notebook)));
+    // The profile never changes a result; test/grader/warm-typecheck.test.ts reads its type-checking time.
+    const result = await recording.run(chunks, () => gradeNotebook(spec, masterPath(spec.notebook), { warmTypecheck: false, profile: true }));
     return { result, stdin: Buffer.concat(chunks) };
   });
 }
 
 /**
- * The master graded as a submission against its spec with the grader's defaults, once per test
- * run and spec (keyed by the spec's whole content, so a changed spec is graded again).
+ * The master graded as a submission against its spec with the grader's defaults (the child
+ * type-checks the cells, and reports its CPU time: the `profile` option), once per test run and
+ * spec (keyed by the spec's whole content, so a changed spec is graded again).
  */
 export async function gradedMaster(spec: NotebookSpec): Promise<NotebookResult> {
   return (await gradedMasterRun(spec)).result;

@@ -31,6 +31,20 @@ export function runDir(): string {
   return ownRunDir;
 }
 
+/** The file that lists, one key a line, every result computed in this run (by whichever process). */
+export function computedListFile(dir: string = runDir()): string {
+  return path.join(dir, "shared", "computed.txt");
+}
+
+/** The keys computed in the run whose folder is `dir`, in order, one entry per computation. */
+export function computedKeys(dir: string = runDir()): string[] {
+  try {
+    return fs.readFileSync(computedListFile(dir), "utf8").split("\n").filter(Boolean).map((line) => JSON.parse(line) as string);
+  } catch {
+    return [];
+  }
+}
+
 type Stored<T> = { ok: true; value: T } | { ok: false; message: string; stack?: string };
 
 const inProcess = new Map<string, Promise<unknown>>();
@@ -119,6 +133,8 @@ export function sharedOnce<T>(key: string, compute: () => Promise<T>): Promise<T
       await appeared(file, claim);
       return read<T>(file);
     }
+    // One short line per computation, appended (O_APPEND): what NNKIT_TEST_TIMES reports, to show each ran once.
+    fs.appendFileSync(computedListFile(), `${JSON.stringify(key)}\n`);
     let stored: Stored<T>;
     let failure: unknown;
     try {

@@ -13,6 +13,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import Mocha from "mocha";
+import { RUN_DIR_ENV, computedKeys } from "./shared-once";
 
 const { EVENT_SUITE_END, EVENT_HOOK_BEGIN, EVENT_HOOK_END, EVENT_RUN_END, EVENT_TEST_BEGIN, EVENT_TEST_PASS, EVENT_TEST_FAIL, EVENT_TEST_PENDING } =
   Mocha.Runner.constants;
@@ -182,6 +183,10 @@ class SlowestReporter extends Mocha.reporters.Spec {
           files: [...files.values()].sort((a, b) => b.wallMs - a.wallMs),
           tests: [...tests].sort((a, b) => b.ms - a.ms),
           hooks: [...hooks].sort((a, b) => b.ms - a.ms),
+          // Every result test/support/shared-once.ts computed (a master's kernel run, its grading, ...),
+          // once per computation: a key listed twice was computed twice.
+          // (A key's first two parts: what and which file; the rest, e.g. a spec's whole text, only tells versions apart.)
+          sharedComputed: process.env[RUN_DIR_ENV] ? computedKeys(process.env[RUN_DIR_ENV]).map((k) => k.split("\0").slice(0, 2).join(" ")) : [],
         };
         fs.writeFileSync(path.resolve(timesFile), `${JSON.stringify(report, null, 1)}\n`);
       });

@@ -15,7 +15,8 @@ const MOCHA = path.join(ROOT, "node_modules", "mocha", "bin", "mocha.js");
 function plannedFiles(args: string[], tier?: string): string[] {
   const env = { ...process.env };
   delete env.NNKIT_TEST_TIER;
-  delete env.NNKIT_TEST_JOBS;
+  // In this process, so that the report lists the files in the order they run.
+  env.NNKIT_TEST_JOBS = "1";
   if (tier) env.NNKIT_TEST_TIER = tier;
   const r = spawnSync(process.execPath, [MOCHA, "--dry-run", "--reporter", "json", ...args], { cwd: ROOT, env, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
   expect(r.status, r.stderr).to.equal(0);
@@ -57,16 +58,20 @@ describe("test tiers (.mocharc.js)", function () {
     expect(all).to.include.members(["test/tiers/mocharc.test.ts", "test/grader/grade.test.ts", "test/notebooks/masters.test.ts"]);
   });
 
-  it("runs the files in N worker processes with NNKIT_TEST_JOBS=N, in this process without it, and refuses a value that is not a whole number", () => {
-    const config = (jobs?: string): { status: number | null; stdout: string; stderr: string } => {
+  it("runs a tier in 2 worker processes, named files in this process, N workers with NNKIT_TEST_JOBS=N, and refuses a value that is not a whole number", () => {
+    const config = (jobs?: string, files: string[] = []): { status: number | null; stdout: string; stderr: string } => {
       const env = { ...process.env };
       delete env.NNKIT_TEST_JOBS;
       if (jobs !== undefined) env.NNKIT_TEST_JOBS = jobs;
       const script = "const c = require('./.mocharc.js'); console.log(JSON.stringify({ parallel: c.parallel, jobs: c.jobs }))";
-      return spawnSync(process.execPath, ["-e", script], { cwd: ROOT, env, encoding: "utf8" });
+      // `node -e` puts its extra arguments from process.argv[1] on; .mocharc.js reads them from [2] on, as mocha's.
+      return spawnSync(process.execPath, ["-e", script, "mocha", ...files], { cwd: ROOT, env, encoding: "utf8" });
     };
-    expect(JSON.parse(config("2").stdout)).to.deep.equal({ parallel: true, jobs: 2 });
-    expect(JSON.parse(config().stdout)).to.deep.equal({});
+    const one = ["test/unit/lib/random.test.ts"];
+    expect(JSON.parse(config().stdout)).to.deep.equal({ parallel: true, jobs: 2 });
+    expect(JSON.parse(config(undefined, one).stdout)).to.deep.equal({});
+    expect(JSON.parse(config("3").stdout)).to.deep.equal({ parallel: true, jobs: 3 });
+    expect(JSON.parse(config("2", one).stdout)).to.deep.equal({ parallel: true, jobs: 2 });
     expect(JSON.parse(config("1").stdout)).to.deep.equal({});
     const bad = config("two");
     expect(bad.status).to.not.equal(0);

@@ -8,6 +8,7 @@ import { spawn } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { computedKeys } from "../support/shared-once";
 
 const ROOT = path.resolve(__dirname, "../..");
 const SHARED_ONCE = path.join(ROOT, "test", "support", "shared-once.ts");
@@ -96,6 +97,8 @@ describe("sharedOnce: one result per test run, across mocha's processes", functi
     const computed = fs.readFileSync(path.join(dir, "computed"), "utf8").trim().split("\n").map(Number);
     expect(computed, "computed by exactly one process").to.have.length(1);
     expect(askers.map((a) => a.pid)).to.include(computed[0]);
+    // The run's own list of computations (what NNKIT_TEST_TIMES reports) says the same.
+    expect(computedKeys(runDir)).to.deep.equal(["k"]);
     for (const out of outs) {
       const v = gotValue(out) as { pid: number; nan: number; none: undefined; xs: Float64Array };
       expect(v.pid).to.equal(computed[0]);
@@ -135,5 +138,6 @@ describe("sharedOnce: one result per test run, across mocha's processes", functi
     fs.writeFileSync(path.join(dir, "go"), "");
     expect(gotValue(await a.done)).to.equal("A");
     expect(gotValue(await b.done)).to.equal("B");
+    expect(computedKeys(runDir).sort()).to.deep.equal(["a", "b"]);
   });
 });

@@ -28,6 +28,15 @@ export interface Conversion {
 }
 
 /**
+ * The probe time limit counts CPU time: a probe (running it and encoding its value) may use
+ * probeTimeoutMs of the child's CPU time, and at most this many times probeTimeoutMs of wall time
+ * (a probe that waits, or a machine so loaded that the child hardly runs). The child stops an
+ * asynchronous probe itself; a synchronous one (an endless loop) is stopped by the parent, which
+ * watches the child's CPU time and interrupts it (SIGINT) when the limit is used up.
+ */
+export const PROBE_WALL_FACTOR = 3;
+
+/**
  * Begins a notebook (the first request, and again before each further notebook when one child
  * runs a submission's notebooks): its limits and known conversions; answered with `ready`. The
  * notebooks of a child are numbered 0, 1, ... in the order they began.

@@ -61,7 +61,7 @@ import {
   writeSync,
 } from "./builtins";
 import { encodeResult, materializeInputs } from "./encode";
-import type { CellRequest, Conversion, NamesRequest, ProbeRequest, Request, SetupRequest } from "./protocol";
+import { PROBE_WALL_FACTOR, type CellRequest, type Conversion, type NamesRequest, type ProbeRequest, type Request, type SetupRequest } from "./protocol";
 
 interface Converter {
   convert(prevDecl: string, src: string): Conversion & { sideOutputs?: unknown[] };
@@ -225,11 +225,15 @@ function guarded(step: () => void): void {
   }
 }
 
-/** Options for vm without a prototype, so that no field can come from a patched Object.prototype. */
-function vmOptions(filename: string, timeout?: number): vm.RunningScriptOptions {
+/**
+ * Options for vm without a prototype, so that no field can come from a patched Object.prototype.
+ * `interruptible`: SIGINT (the parent's, when a probe has used up its CPU time) stops the script.
+ */
+function vmOptions(filename: string, timeout?: number, interruptible = false): vm.RunningScriptOptions {
   const opts = bare<vm.RunningScriptOptions>();
   opts.filename = filename;
   if (timeout !== undefined) opts.timeout = timeout;
+  if (interruptible) opts.breakOnSigint = true;
   return opts;
 }
 
@@ -251,8 +255,12 @@ function start(): void {
 
 function main(tslab: TslabModules, conv: Converter, root: string): void {
   realExit = process.exit.bind(process) as (code: number) => never;
-  // Saved before any notebook code runs; read only for the grading profile (setup.profile).
+  // Saved before any notebook code runs: for the grading profile and the probe time limit.
   const cpuUsage = process.cpuUsage.bind(process);
+  const wallNow = Date.now;
+  // The parent interrupts a probe that used up its CPU time with SIGINT, which stops a script run
+  // with breakOnSigint; one that arrives just after the probe ended must not end the process.
+  process.on("SIGINT", () => undefined);
   const cpuMs = (): number => {
     const u = cpuUsage();
     return (u.user + u.system) / 1000;
@@ -399,8 +407,22 @@ function main(tslab: TslabModules, conv: Converter, root: string): void {
 
   begin(first);
 
-  /** Calls `fn` under the probe time limit, through a global of a fresh random name (a script can only reach globals). */
+  // The probe time limit (PROBE_WALL_FACTOR): the current probe's start, in CPU and wall ms.
+  // (read at each use: a shared child switches `setup` with the notebook)
+  const wallCapMs = (): number => PROBE_WALL_FACTOR * setup.probeTimeoutMs;
+  let probeCpuStart = 0;
+  let probeWallStart = 0;
+  /** Thrown instead of running a script when the probe's wall-clock cap is already reached. */
+  const OUT_OF_TIME = bare<object>();
+
+  /**
+   * Calls `fn` under the probe time limit, through a global of a fresh random name (a script can
+   * only reach globals). The vm timeout is the rest of the probe's wall-clock cap; the CPU limit
+   * is the parent's interrupt (SIGINT).
+   */
   const callLimited = (fn: () => unknown): unknown => {
+    const wallLeft = wallCapMs() - (wallNow() - probeWallStart);
+    if (wallLeft < 1) throw OUT_OF_TIME;
     const slot = randomName();
     const desc = bare<PropertyDescriptor>();
     desc.value = fn;
@@ -408,15 +430,15 @@ function main(tslab: TslabModules, conv: Converter, root: string): void {
     desc.writable = true;
     defineProperty(GLOBAL, slot, desc);
     try {
-      return runScript(`${slot}()`, vmOptions("probe.js", setup.probeTimeoutMs));
+      return runScript(`${slot}()`, vmOptions("probe.js", wallLeft, true));
     } finally {
       deleteProperty(GLOBAL, slot);
     }
   };
 
   const failure = (err: unknown): string => {
-    let message = errorText(err);
-    if (matches(/Script execution timed out/, message)) message = `the probe did not finish within ${setup.probeTimeoutMs} ms (endless loop?)`;
+    let message = err === OUT_OF_TIME ? "Script execution timed out" : errorText(err);
+    if (matches(/Script execution (timed out|(was )?interrupted)/, message)) message = `the probe did not finish within ${setup.probeTimeoutMs} ms (endless loop?)`;
     return `{"ok":false,"error":${jsonStringify(message)}}`;
   };
 
@@ -442,6 +464,8 @@ function main(tslab: TslabModules, conv: Converter, root: string): void {
   const runProbe = (req: ProbeRequest, done: (reply: string) => void): string | undefined => {
     capture = freshCapture();
     if (setup.profile) requestStart = cpuMs();
+    probeCpuStart = cpuMs();
+    probeWallStart = wallNow();
     let value: unknown;
     try {
       const inputs = materializeInputs(req.inputs);
@@ -467,7 +491,16 @@ function main(tslab: TslabModules, conv: Converter, root: string): void {
       stopTimer(timer);
       done(probeReply(req.nonce, outcome()));
     };
-    const timer = startTimer(() => settle(() => failure(new Error(`the probe did not finish within ${setup.probeTimeoutMs} ms`))), setup.probeTimeoutMs);
+    // Waiting costs no CPU: when the limit has passed on the clock but not in CPU time, the
+    // timer is set again for the CPU time left, until the wall-clock cap.
+    const check = (): void => {
+      const cpuLeft = setup.probeTimeoutMs - (cpuMs() - probeCpuStart);
+      const wallLeft = wallCapMs() - (wallNow() - probeWallStart);
+      const left = cpuLeft < wallLeft ? cpuLeft : wallLeft;
+      if (left < 1) settle(() => failure(new Error(`the probe did not finish within ${setup.probeTimeoutMs} ms`)));
+      else timer = startTimer(check, left);
+    };
+    let timer = startTimer(check, setup.probeTimeoutMs);
     try {
       apply(then as (a: (v: unknown) => void, b: (e: unknown) => void) => void, value, [(v: unknown) => settle(() => outcomeOf(v)), (e: unknown) => settle(() => failure(e))]);
     } catch (err) {
