@@ -251,7 +251,10 @@ describe("grader: isolation with bubblewrap (issues 23 and 22.1)", function () {
     expect(scores(stub)).to.deep.equal(stubAlone);
     // the neighbour is still running and finishes normally once told to
     expect(neighbourDone).to.equal(false);
+    // Found again at each poke: when the first look came early (a loaded machine), it may have
+    // seen only bubblewrap's processes, not yet the node below them that waits for the signal.
     const poke = setInterval(() => {
+      neighbourPids = descendants(process.pid).filter((p) => !before.has(p) && cmdline(p).includes("--snapshot-blob"));
       for (const p of neighbourPids) try { process.kill(p, "SIGWINCH"); } catch { /* gone */ }
     }, 200);
     const n = await neighbour.finally(() => clearInterval(poke));
