@@ -257,14 +257,7 @@ function processCpuMs(pid: number): number | undefined {
  * node that uses the memory runs two levels below it.
  */
 function treeResidentMb(pid: number): number {
-  let total = 0;
-  const stack = [pid];
-  for (let guard = 0; stack.length > 0 && guard < 1000; guard++) {
-    const p = stack.pop() as number;
-    total += residentMb(p);
-    stack.push(...childrenOf(p));
-  }
-  return total;
+  return processTree(pid).reduce((total, p) => total + residentMb(p), 0);
 }
 
 /** The real path of a file or folder (the path itself when it does not exist). */
