@@ -46,6 +46,8 @@ class CheckerThread {
   private next = 1;
   private waiting = new Map<number, (r: Reply | undefined) => void>();
   dead = false;
+  /** True once the thread has loaded the compiler and the libraries' types (about 4 s of CPU). */
+  isReady = false;
   /** Milliseconds the thread spent converting (wall time: for the profile). */
   ms = 0;
 
@@ -61,7 +63,7 @@ class CheckerThread {
     this.ready = new Promise((resolve, reject) => {
       this.waiting.set(0, (r) => (r ? resolve() : reject(new Error("the type-checking thread did not start"))));
     });
-    this.ready.catch(() => undefined);
+    this.ready.then(() => (this.isReady = true), () => undefined);
     this.worker.on("message", (r: Reply & { ms?: number }) => {
       if (typeof r.ms === "number") this.ms += r.ms;
       const done = this.waiting.get(r.id);
@@ -76,15 +78,21 @@ class CheckerThread {
     };
     this.worker.on("error", fail);
     this.worker.on("exit", fail);
-    // Ref'd only while a request (or the start) is pending: idle, the thread must not keep a
-    // grading process (or a test run) alive once its work is done. (This comes after the
-    // listeners, since adding a "message" listener refs the thread's port again.)
+    // Ref'd only while a conversion is pending: idle or still starting (nobody waits on the start
+    // but checkerReady), the thread must not keep a grading process (or a test run) alive once
+    // its work is done. (This comes after the listeners, since adding a "message" listener refs
+    // the thread's port again.)
     this.idleUnref();
   }
 
   private idleUnref(): void {
-    if (this.waiting.size === 0) this.worker.unref();
+    if (this.waiting.size === 0 || (this.waiting.size === 1 && this.waiting.has(0))) this.worker.unref();
     else this.worker.ref();
+  }
+
+  /** Resolves once the thread is ready to convert (false if it died first). */
+  whenReady(): Promise<boolean> {
+    return this.ready.then(() => !this.dead, () => false);
   }
 
   /** Converts one cell; undefined when the thread died or overran `timeoutMs` (it is then ended). */
@@ -142,22 +150,38 @@ export function checkerMs(): number {
 }
 
 /**
+ * Starts this process's checker thread for `root` if it is not running, and resolves once it is
+ * ready (true) or has died (false). Grading never waits for it (see precheckCells); a test that
+ * wants every cell checked here awaits this first.
+ */
+export function checkerReady(root: string): Promise<boolean> {
+  return threadFor(root).whenReady();
+}
+
+/**
  * Type-checks the planned cells in order, as the child would if every cell ran without error,
  * and returns the clean conversions by key (to pass to runNotebook with the master's). A cell
  * whose key is in `known` (the master's conversions) is not checked again. A cell that does not
  * type-check, or runs differently in the child, simply finds no conversion there: the child
  * type-checks it as before. Stops early (returning what it has) when the thread dies or a cell
  * takes longer than `cellTimeoutMs`.
+ *
+ * While the thread is still starting (its first seconds in a grading process), nothing is
+ * checked here and the child checks the notebook itself: waiting for the thread cost a grade run
+ * about 4 s per worker before its first result, more than a child spends on a notebook's cells.
+ * The result is the same either way (tslab's converter, the same keys); only who pays differs.
  */
 export async function precheckCells(root: string, cells: PlannedCell[], known: Record<string, Conversion>, cellTimeoutMs: number): Promise<Record<string, Conversion>> {
   const out: Record<string, Conversion> = {};
+  const thread = threadFor(root);
+  if (!thread.isReady) return out;
   let prevDecl = "";
   for (const cell of cells) {
     const src = String(cell.source);
     const key = conversionKey(prevDecl, src);
     let result: Result | undefined = Object.hasOwn(known, key) ? { kind: "clean", conversion: known[key] } : cache.get(key);
     if (!result) {
-      result = await threadFor(root).convert(prevDecl, src, cellTimeoutMs);
+      result = await thread.convert(prevDecl, src, cellTimeoutMs);
       if (!result) break;
       if (cache.size >= CACHE_LIMIT) cache.clear();
       cache.set(key, result);

@@ -4,7 +4,7 @@ import * as path from "path";
 import { gradeNotebook, type NotebookResult } from "../../grader/judge/grade";
 import type { PlannedCell } from "../../grader/run/cells";
 import { DEFAULT_LIMITS, runNotebook } from "../../grader/run/run";
-import { conversionKey, precheckCells } from "../../grader/run/typecheck";
+import { checkerReady, conversionKey, precheckCells, stopCheckers } from "../../grader/run/typecheck";
 import { KIT_ROOT } from "../../grader/core/version";
 import { spec as fixtureSpec } from "../fixtures/grader/spec";
 import { gradedMaster, masterPath, specsWithMaster } from "../support/masters";
@@ -46,6 +46,8 @@ describe("grader: warm type-checking in the grading process", function () {
     const backend = (r: NotebookResult): string => /tfjs backend: [^\n]*/.exec(r.log)?.[0] ?? "";
     for (let attempt = 1; ; attempt++) {
       const cold = attempt === 1 && shared ? shared : await gradeNotebook(spec, file, { ...opts, warmTypecheck: false, profile: true });
+      // Grading does not wait for a checker that is still starting (its child checks instead).
+      expect(await checkerReady(KIT_ROOT), "the checker thread starts").to.equal(true);
       const warm = await gradeNotebook(spec, file, { ...opts, warmTypecheck: true, profile: true });
       if (backend(cold) !== backend(warm) && attempt < 4) continue;
       expect(comparable(warm)).to.deep.equal(comparable(cold));
@@ -84,7 +86,24 @@ describe("grader: warm type-checking in the grading process", function () {
     }
   });
 
+  it("does not wait for a checker that is still starting: the child checks those cells, with the same grade", async () => {
+    stopCheckers();
+    const cells = [cell("a", "const base: number = 20;"), cell("c", "console.log(base + 1);")];
+    const started = await precheckCells(KIT_ROOT, cells, {}, CHECK_TIMEOUT_MS);
+    expect(started, "nothing checked while the thread starts").to.deep.equal({});
+    const cold = await runNotebook(KIT_ROOT, cells, [], DEFAULT_LIMITS, { conversions: started, profile: true });
+    expect(cold.profile!.cells.map((c) => c.checkMs > 0), "the child checked both cells").to.deep.equal([true, true]);
+    expect(await checkerReady(KIT_ROOT)).to.equal(true);
+    const ready = await precheckCells(KIT_ROOT, cells, {}, CHECK_TIMEOUT_MS);
+    expect(Object.keys(ready)).to.have.length(2);
+    const warm = await runNotebook(KIT_ROOT, cells, [], DEFAULT_LIMITS, { conversions: ready, profile: true });
+    expect(warm.profile!.cells.map((c) => c.checkMs > 0), "the child checked neither").to.deep.equal([false, false]);
+    expect(warm.cells.map((c) => [c.ok, c.stdout])).to.deep.equal(cold.cells.map((c) => [c.ok, c.stdout]));
+    expect(warm.cells[1].stdout).to.equal("21\n");
+  });
+
   it("hands on a clean conversion under the child's key, and none for a cell with a type error", async () => {
+    expect(await checkerReady(KIT_ROOT)).to.equal(true);
     const cells = [cell("a", "const base: number = 20;"), cell("b", 'const bad: string = base;'), cell("c", "console.log(base + 1);")];
     const out = await precheckCells(KIT_ROOT, cells, {}, CHECK_TIMEOUT_MS);
     const first = out[conversionKey("", cells[0].source)];
@@ -103,6 +122,7 @@ describe("grader: warm type-checking in the grading process", function () {
       cell("spec", 'import type { NotebookSpec } from "./grader/core/spec";\nconst n: NotebookSpec | undefined = undefined;'),
       cell("master", 'import type { spec } from "./grader/specs/01_activations";\nconst s: typeof spec | undefined = undefined;'),
     ];
+    expect(await checkerReady(KIT_ROOT)).to.equal(true);
     for (const c of cells) {
       const out = await precheckCells(KIT_ROOT, [c], {}, CHECK_TIMEOUT_MS);
       expect(out, c.id).to.deep.equal({});
