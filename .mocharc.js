@@ -43,6 +43,25 @@ function testFiles(dir) {
     .map((f) => path.relative(__dirname, path.join(dir, f)));
 }
 
+/**
+ * Integration files that take the longest, started first (in this order) so that the two workers
+ * do not end with one long file running alone. masters.test.ts leads: it asks for every master's
+ * shared kernel run and grading (test/support/masters.ts) one after another, so the files after
+ * it find them done instead of waiting; the next ones share none of them. Seconds are from a
+ * quiet `NNKIT_TEST_TIMES=times.json npm test` (tests and hooks of the file). A file listed here
+ * that does not exist stops the run, so the list cannot go stale unnoticed.
+ */
+const LONG_FIRST = [
+  "test/notebooks/masters.test.ts", // ~80 s: every master through the kernel, released and graded
+  "test/notebooks/05_visuals.test.ts", // ~55 s: notebook 05 through the kernel on a tiny budget
+  "test/grader/hostile.test.ts", // ~45 s
+  "test/cli/lateness.test.ts", // ~40 s: eight grade runs
+  "test/grader/isolation-cli.test.ts", // ~40 s
+  "test/cli/lock.test.ts", // ~35 s
+  "test/grader/cell-matching.test.ts", // ~30 s
+  "test/cli/release-shipped.test.ts", // ~30 s
+];
+
 function integrationFiles() {
   const folders = fs
     .readdirSync(TEST_DIR, { withFileTypes: true })
@@ -54,7 +73,11 @@ function integrationFiles() {
     .filter((f) => f.endsWith(".test.ts"))
     .sort()
     .map((f) => path.join("test", f));
-  return [...topLevel, ...folders.flatMap((d) => testFiles(path.join(TEST_DIR, d)))];
+  const all = [...topLevel, ...folders.flatMap((d) => testFiles(path.join(TEST_DIR, d)))];
+  for (const f of LONG_FIRST) {
+    if (!all.includes(f)) throw new Error(`.mocharc.js: ${f} is listed in LONG_FIRST but is not an integration test file`);
+  }
+  return [...LONG_FIRST, ...all.filter((f) => !LONG_FIRST.includes(f))];
 }
 
 const TIERS = {
@@ -112,6 +135,16 @@ if (!process.env[RUN_DIR_ENV] || !fs.existsSync(process.env[RUN_DIR_ENV])) {
   process.env[RUN_DIR_ENV] = dir;
   process.once("exit", () => fs.rmSync(dir, { recursive: true, force: true }));
 }
+
+/**
+ * Gradings inside the test processes type-check as the `grade` command's workers do: in the
+ * grader's warm checker thread (grader/run/typecheck.ts), once it has started, rather than in each
+ * sandboxed child. The grades are the same either way (test/grader/warm-typecheck.test.ts compares
+ * them, and passes warmTypecheck: false for its cold side, as test/support/masters.ts does); a child
+ * that type-checks a notebook's solution cells itself spends about 3 s of CPU on 01 alone.
+ * NNKIT_WARM_TYPECHECK=0 gives every in-process grading the child's own check.
+ */
+process.env.NNKIT_WARM_TYPECHECK ??= "1";
 
 /** Worker processes for the run (NNKIT_TEST_JOBS; 2 for a tier, 1 for named files); 1 runs every file in this process. */
 const jobs = Number(process.env.NNKIT_TEST_JOBS || (files.length > 0 ? "1" : "2"));

@@ -49,13 +49,17 @@ describe("test tiers (.mocharc.js)", function () {
     expect(e2e.filter((f) => !f.startsWith("test/e2e/"))).to.deep.equal([]);
   });
 
-  it("runs the unit tier first by default, then every other folder, new ones included, and never test/system or test/e2e", () => {
+  it("runs the unit tier first by default, then the longest integration files, then every other folder, new ones included, and never test/system or test/e2e", () => {
     const all = plannedFiles([]);
     const firstOther = all.findIndex((f) => !f.startsWith("test/unit/"));
     expect(firstOther).to.be.greaterThan(0);
     expect(all.slice(firstOther).filter((f) => f.startsWith("test/unit/"))).to.deep.equal([]);
     expect(all.filter((f) => f.startsWith("test/e2e/") || f.startsWith("test/system/"))).to.deep.equal([]);
     expect(all).to.include.members(["test/tiers/mocharc.test.ts", "test/grader/grade.test.ts", "test/notebooks/masters.test.ts"]);
+    // then the longest integration files (.mocharc.js LONG_FIRST), the masters' shared runs first
+    expect(all.slice(firstOther, firstOther + 3)).to.deep.equal(["test/notebooks/masters.test.ts", "test/notebooks/05_visuals.test.ts", "test/grader/hostile.test.ts"]);
+    expect(all.indexOf("test/cli/release-shipped.test.ts")).to.be.lessThan(all.indexOf("test/backend/backend.test.ts"));
+    expect(new Set(all).size, "no file twice").to.equal(all.length);
   });
 
   it("runs a tier in 2 worker processes, named files in this process, N workers with NNKIT_TEST_JOBS=N, and refuses a value that is not a whole number", () => {
