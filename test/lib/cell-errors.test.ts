@@ -7,6 +7,7 @@ import { expect } from "chai";
 import { execFile } from "child_process";
 import * as path from "path";
 import { jupyterPython } from "../support/jupyter-python";
+import { jupyterPathWithThisKit } from "../support/kernel";
 import { raisedCellLines, raisedCells, watchCellErrors } from "../../src/cell-errors";
 import { check } from "../../src/check";
 
@@ -171,7 +172,7 @@ describe("check() in the real tslab kernel names the cells that raised", functio
     ];
     const root = path.resolve(__dirname, "../..");
     const text = await new Promise<string>((resolve, reject) => {
-      execFile(jupyterPython(), ["-c", DRIVER, path.join(root, "notebooks"), JSON.stringify(cells)], { maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
+      execFile(jupyterPython(), ["-c", DRIVER, path.join(root, "notebooks"), JSON.stringify(cells)], { maxBuffer: 64 * 1024 * 1024, env: { ...process.env, JUPYTER_PATH: jupyterPathWithThisKit() } }, (err, stdout, stderr) => {
         if (err) reject(new Error(`${err.message}\n${stderr}`));
         else resolve(stdout);
       });
