@@ -10,6 +10,7 @@ import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
 
 const I32 = 0x7f;
 const F32 = 0x7d;
+const V128 = 0x7b;
 
 function uleb(n: number): number[] {
   const out: number[] = [];
@@ -65,6 +66,15 @@ const f32add = [0x92];
 const f32gt = [0x5e];
 const memFill = [0xfc, 0x0b, 0x00];
 const memCopy = [0xfc, 0x0a, 0x00, 0x00];
+const ltU = [0x49];
+const gtS = [0x4a];
+const and = [0x71];
+// SIMD (0xfd prefix); memory operands give an alignment hint of 4 bytes and a static byte offset.
+const v128load = (offset: number): number[] => [0xfd, 0x00, 0x02, ...uleb(offset)];
+const v128store = (offset: number): number[] => [0xfd, 0x0b, 0x02, ...uleb(offset)];
+const load32Splat = (offset: number): number[] => [0xfd, 0x09, 0x02, ...uleb(offset)];
+const f32x4add = [0xfd, 0xe4, 0x01];
+const f32x4mul = [0xfd, 0xe6, 0x01];
 /** local = cond ? value : local */
 const select = (local: number, value: number[], cond: number[]): number[] => [...value, ...get(local), ...cond, 0x1b, ...set(local)];
 const block = (...body: number[][]): number[] => [0x02, 0x40, ...body.flat(), 0x0b];
@@ -89,6 +99,11 @@ function forLoop(local: number, from: number[], limit: number[], ...body: number
     [0x0c, 0], // br 0: back to the loop
     [0x0b],
   );
+}
+
+/** block { loop { if (cond) break; body; continue } } */
+function whileNot(cond: number[], ...body: number[][]): number[] {
+  return block([0x03, 0x40], cond, [0x0d, 1], ...body, [0x0c, 0], [0x0b]);
 }
 
 interface Func {
@@ -261,11 +276,168 @@ function columnSum(): Func {
   };
 }
 
-const FUNCS = [im2colT(), maxPoolGrad(), columnSum()];
+/**
+ * filterGrad(x, dy, dw, B, H, W, CI, CO, FH, FW, OH, OW, SH, SW, top, left, rows)
+ * (SIMD; CO a multiple of 4): the convolution's filter gradient
+ * dw[fy, fx, ci, co] = sum over (b, oy, ox) of x[b, oy*SH + fy - top, ox*SW + fx - left, ci] * dy[b, oy, ox, co],
+ * with x, dy in NHWC and no patch matrix. For each (fy, fx) it is a sum of
+ * outer products over the output positions: a tile of dw (4 ci by 8 co, eight
+ * v128 accumulators) takes x[p, ci] (splat) times the row dy[p, co .. co+7]
+ * for each position p. Positions go in blocks of `rows` output rows of one
+ * image, so that the block's x and dy stay in cache while every tile passes
+ * over them; for each (fy, fx) only the oy, ox whose input lies inside the
+ * image are visited (no padding test in the inner loop). Tails: ci one at a
+ * time, co by 4.
+ *
+ *   dw = 0
+ *   for b, for block [oyA, oyB) of rows, for fy: [ylo, yhi) = rows of the block inside the image
+ *     for fx: [xlo, xhi) = columns inside
+ *       for ci0 by 4 (then by 1), for co0 by 8 (then by 4):
+ *         acc = dw[fy, fx, ci0 .., co0 ..]
+ *         for oy in [ylo, yhi): for ox in [xlo, xhi): acc += splat(x[..., ci]) * dy[b, oy, ox, co0 ..]
+ *         dw[fy, fx, ci0 .., co0 ..] = acc
+ */
+function filterGrad(): Func {
+  const [x, dy, dw, B, H, W, CI, CO, FH, FW, OH, OW, SH, SW, top, left, rows] = Array.from({ length: 17 }, (_, i) => i);
+  const [b, oyA, oyB, fy, fx, ylo, yhi, xlo, xhi, ci0, co0, oy, xp, dp, end, wAt, xStep, coBytes, t] =
+    Array.from({ length: 19 }, (_, i) => 17 + i);
+  const acc = Array.from({ length: 8 }, (_, i) => 36 + i);
+  const [d0, d1, sp] = [44, 45, 46];
+  const d = [d0, d1];
 
-/** The module's bytes, for an imported memory that is shared (threaded build) or not. */
-export function kitModuleBytes(shared: boolean): Uint8Array {
-  return moduleBytes(FUNCS, shared);
+  // One tile of nci input channels by 4*ng output channels at (fy, fx, ci0, co0).
+  const tile = (nci: number, ng: number): number[] => {
+    const load: number[][] = [];
+    const store: number[][] = [];
+    for (let i = 0; i < nci; i++) {
+      for (let g = 0; g < ng; g++) {
+        load.push([...get(t), ...v128load(g * 16), ...set(acc[i * 2 + g])]);
+        store.push([...get(t), ...get(acc[i * 2 + g]), ...v128store(g * 16)]);
+      }
+      load.push([...get(t), ...get(coBytes), ...add, ...set(t)]);
+      store.push([...get(t), ...get(coBytes), ...add, ...set(t)]);
+    }
+    const inner: number[][] = [];
+    for (let g = 0; g < ng; g++) inner.push([...get(dp), ...v128load(g * 16), ...set(d[g])]);
+    for (let i = 0; i < nci; i++) {
+      inner.push([...get(xp), ...load32Splat(i * 4), ...set(sp)]);
+      for (let g = 0; g < ng; g++) {
+        inner.push([...get(acc[i * 2 + g]), ...get(sp), ...get(d[g]), ...f32x4mul, ...f32x4add, ...set(acc[i * 2 + g])]);
+      }
+    }
+    return [
+      // wAt = dw + (((fy*FW + fx)*CI + ci0)*CO + co0) * 4
+      ...get(fy), ...get(FW), ...mul, ...get(fx), ...add, ...get(CI), ...mul, ...get(ci0), ...add,
+      ...get(CO), ...mul, ...get(co0), ...add, ...shl2, ...get(dw), ...add, ...set(wAt),
+      ...get(wAt), ...set(t), ...load.flat(),
+      ...forLoop(oy, get(ylo), get(yhi),
+        // xp = x + (((b*H + oy*SH + fy - top)*W + xlo*SW + fx - left)*CI + ci0) * 4
+        get(b), get(H), mul, get(oy), get(SH), mul, add, get(fy), add, get(top), sub, get(W), mul,
+        get(xlo), get(SW), mul, add, get(fx), add, get(left), sub, get(CI), mul, get(ci0), add, shl2, get(x), add, set(xp),
+        // dp = dy + (((b*OH + oy)*OW + xlo)*CO + co0) * 4; end = dp + (xhi - xlo) * CO * 4
+        get(b), get(OH), mul, get(oy), add, get(OW), mul, get(xlo), add, get(CO), mul, get(co0), add, shl2, get(dy), add, tee(dp),
+        get(xhi), get(xlo), sub, get(coBytes), mul, add, set(end),
+        // do { ... } while (dp < end): the range is never empty here
+        [0x03, 0x40],
+        ...inner,
+        get(xp), get(xStep), add, set(xp),
+        get(dp), get(coBytes), add, tee(dp), get(end), ltU, [0x0d, 0],
+        [0x0b],
+      ),
+      ...get(wAt), ...set(t), ...store.flat(),
+    ];
+  };
+
+  // All tiles of nci input channels from ci0 on (ci0 advances by nci while a whole tile fits).
+  const tiles = (nci: number): number[] => whileNot([...get(ci0), ...i32(nci), ...add, ...get(CI), ...gtS],
+    i32(0), set(co0),
+    whileNot([...get(co0), ...i32(8), ...add, ...get(CO), ...gtS], tile(nci, 2), get(co0), i32(8), add, set(co0)),
+    ifThen([...get(co0), ...get(CO), ...ltS], [tile(nci, 1)]),
+    get(ci0), i32(nci), add, set(ci0),
+  );
+
+  return {
+    name: "filterGrad",
+    params: 17,
+    locals: [...Array<number>(19).fill(I32), ...Array<number>(11).fill(V128)],
+    body: [
+      get(dw), i32(0), get(FH), get(FW), mul, get(CI), mul, get(CO), mul, shl2, memFill,
+      get(SW), get(CI), mul, shl2, set(xStep),
+      get(CO), shl2, set(coBytes),
+      forLoop(b, i32(0), get(B),
+        i32(0), set(oyA),
+        whileNot([...get(oyA), ...get(OH), ...geS],
+          get(oyA), get(rows), add, set(oyB),
+          select(oyB, get(OH), [...get(oyB), ...get(OH), ...gtS]),
+          forLoop(fy, i32(0), get(FH),
+            // ylo: first row of the block with oy*SH + fy - top >= 0; yhi: past the last with it < H
+            get(oyA), set(ylo),
+            whileNot([...get(ylo), ...get(SH), ...mul, ...get(fy), ...add, ...get(top), ...sub, ...i32(0), ...geS],
+              get(ylo), i32(1), add, set(ylo)),
+            get(oyB), set(yhi),
+            whileNot([...get(yhi), ...get(ylo), ...gtS, ...get(yhi), ...i32(1), ...sub, ...get(SH), ...mul, ...get(fy), ...add,
+              ...get(top), ...sub, ...get(H), ...geS, ...and, 0x45],
+            get(yhi), i32(1), sub, set(yhi)),
+            ifThen([...get(ylo), ...get(yhi), ...ltS], [
+              forLoop(fx, i32(0), get(FW),
+                i32(0), set(xlo),
+                whileNot([...get(xlo), ...get(SW), ...mul, ...get(fx), ...add, ...get(left), ...sub, ...i32(0), ...geS],
+                  get(xlo), i32(1), add, set(xlo)),
+                get(OW), set(xhi),
+                whileNot([...get(xhi), ...get(xlo), ...gtS, ...get(xhi), ...i32(1), ...sub, ...get(SW), ...mul, ...get(fx), ...add,
+                  ...get(left), ...sub, ...get(W), ...geS, ...and, 0x45],
+                get(xhi), i32(1), sub, set(xhi)),
+                ifThen([...get(xlo), ...get(xhi), ...ltS], [
+                  i32(0), set(ci0),
+                  tiles(4),
+                  tiles(1),
+                ]),
+              ),
+            ]),
+          ),
+          get(oyB), set(oyA),
+        ),
+      ),
+    ],
+  };
+}
+
+/** A module with one SIMD function, to learn whether this engine runs WebAssembly SIMD. */
+function simdProbeBytes(): Uint8Array {
+  // (func (drop (f32x4.mul (f32x4.splat (f32.const 1)) (f32x4.splat (f32.const 1)))))
+  const body = [0x00, ...f32(1), 0xfd, 0x13, ...f32(1), 0xfd, 0x13, ...f32x4mul, 0x1a, 0x0b];
+  return new Uint8Array([
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+    ...section(1, vec([[0x60, 0x00, 0x00]])),
+    ...section(3, vec([[0x00]])),
+    ...section(10, vec([[...uleb(body.length), ...body]])),
+  ]);
+}
+
+let simd: boolean | undefined;
+
+/** True when this engine validates WebAssembly SIMD (then the module has filterGrad). */
+export function wasmSimdSupported(): boolean {
+  if (simd === undefined) {
+    const api = (globalThis as unknown as { WebAssembly?: { validate(bytes: Uint8Array): boolean } }).WebAssembly;
+    try {
+      simd = api !== undefined && api.validate(simdProbeBytes());
+    } catch {
+      simd = false;
+    }
+  }
+  return simd;
+}
+
+const FUNCS = [im2colT(), maxPoolGrad(), columnSum()];
+const SIMD_FUNCS = [filterGrad()];
+
+/**
+ * The module's bytes, for an imported memory that is shared (threaded build) or not;
+ * with the SIMD functions when `simd` (by default, when the engine has SIMD).
+ */
+export function kitModuleBytes(shared: boolean, simd = wasmSimdSupported()): Uint8Array {
+  return moduleBytes(simd ? [...FUNCS, ...SIMD_FUNCS] : FUNCS, shared);
 }
 
 /** The exported functions; every argument is an i32 (addresses in bytes). */
@@ -275,6 +447,9 @@ export interface KitWasm {
   maxPoolGrad(x: number, dy: number, dx: number, b: number, h: number, w: number, c: number, oh: number, ow: number,
     fh: number, fw: number, sh: number, sw: number, top: number, left: number): void;
   columnSum(x: number, out: number, n: number, c: number): void;
+  /** Present only when the engine has WebAssembly SIMD; `co` must be a multiple of 4. */
+  filterGrad?(x: number, dy: number, dw: number, b: number, h: number, w: number, ci: number, co: number, fh: number, fw: number,
+    oh: number, ow: number, sh: number, sw: number, top: number, left: number, rows: number): void;
 }
 
 /** The part of the WebAssembly global used here (src's lib settings do not declare it). */
