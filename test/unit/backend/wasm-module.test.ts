@@ -6,7 +6,7 @@
 import { expect } from "chai";
 import * as tf from "@tensorflow/tfjs";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
-import { kitModuleBytes, KitWasm } from "../../../src/wasm-kernels/wasm-module";
+import { kitModuleBytes, KitWasm, wasmSimdSupported } from "../../../src/wasm-kernels/wasm-module";
 import { conv2dBackpropFilterKernel } from "../../../src/wasm-kernels/conv2d-backprop-filter";
 import { KernelCall } from "../../../src/wasm-kernels/kernel-call";
 import { onWasmBackend } from "../../support/wasm-backend";
@@ -23,11 +23,11 @@ function values(n: number, seed: number, round = false): Float32Array {
 }
 
 /** An instance over a fresh memory, and a bump allocator on it (byte offsets). */
-function instance(shared: boolean): { fns: KitWasm; heap: () => Float32Array; alloc: (data: Float32Array | number) => number } {
+function instance(shared: boolean, simd = true): { fns: KitWasm; heap: () => Float32Array; alloc: (data: Float32Array | number) => number } {
   const memory = shared
     ? new WebAssembly.Memory({ initial: 64, maximum: 256, shared: true })
     : new WebAssembly.Memory({ initial: 64 });
-  const fns = new WebAssembly.Instance(new WebAssembly.Module(kitModuleBytes(shared)), { env: { memory } }).exports as unknown as KitWasm;
+  const fns = new WebAssembly.Instance(new WebAssembly.Module(kitModuleBytes(shared, simd)), { env: { memory } }).exports as unknown as KitWasm;
   let next = 64; // offset 0 stays unused, so a wrong zero address shows
   const heap = (): Float32Array => new Float32Array(memory.buffer);
   return {
@@ -87,6 +87,23 @@ function refIm2colT(x: Float32Array, g: Geometry, oh: number, ow: number, b0: nu
   return out;
 }
 
+/** dW[fy, fx, ci, co] summed in double precision from the definition, with the padding skipped. */
+function refFilterGrad(x: Float32Array, dy: Float32Array, g: Geometry, co: number, oh: number, ow: number): Float64Array {
+  const dw = new Float64Array(g.fh * g.fw * g.c * co);
+  for (let b = 0; b < g.b; b++) for (let oy = 0; oy < oh; oy++) for (let ox = 0; ox < ow; ox++) {
+    for (let fy = 0; fy < g.fh; fy++) for (let fx = 0; fx < g.fw; fx++) {
+      const yy = oy * g.sh + fy - g.top;
+      const xx = ox * g.sw + fx - g.left;
+      if (yy < 0 || yy >= g.h || xx < 0 || xx >= g.w) continue;
+      for (let c = 0; c < g.c; c++) {
+        const xv = x[((b * g.h + yy) * g.w + xx) * g.c + c];
+        for (let o = 0; o < co; o++) dw[((fy * g.fw + fx) * g.c + c) * co + o] += xv * dy[((b * oh + oy) * ow + ox) * co + o];
+      }
+    }
+  }
+  return dw;
+}
+
 /** x in [B, H, W, C] to [C, B, H, W], the layout im2colT reads. */
 function channelsFirst(x: Float32Array, g: Geometry): Float32Array {
   const out = new Float32Array(x.length);
@@ -132,6 +149,40 @@ for (const shared of [false, true]) {
       });
     }
 
+    // Cin 1 (the first layer), Cin and Cout off the 4 x 8 tile, stride 2, padding on one side only, blocks of rows
+    // that do not divide OH, and a padding wider than the filter's reach on some rows.
+    const FILTER_GRAD: { name: string; g: Geometry; pads: [number, number]; co: number; rows: number }[] = [
+      ...GEOMETRIES.map(({ name, g, pads }, i) => ({ name, g, pads, co: [4, 8, 12, 20][i], rows: [1, 2, 3, 100][i] })),
+      { name: "3x3 stride 1, valid, 1 channel in, 32 out, batch 3", g: { b: 3, h: 8, w: 7, c: 1, fh: 3, fw: 3, sh: 1, sw: 1, top: 0, left: 0 }, pads: [0, 0], co: 32, rows: 4 },
+      { name: "3x3 stride 2, same, 9 channels in (two tiles and a tail), 12 out", g: { b: 2, h: 9, w: 10, c: 9, fh: 3, fw: 3, sh: 2, sw: 2, top: 1, left: 0 }, pads: [2, 1], co: 12, rows: 2 },
+      { name: "5x5 with padding 3, wider than the image's border", g: { b: 1, h: 4, w: 5, c: 6, fh: 5, fw: 5, sh: 1, sw: 1, top: 3, left: 3 }, pads: [6, 6], co: 4, rows: 3 },
+    ];
+    for (const { name, g, pads, co, rows } of FILTER_GRAD) {
+      it(`filterGrad matches the definition (Cout ${co}, ${rows} rows per block): ${name}`, function () {
+        const [oh, ow] = outSize(g, pads);
+        const { fns, heap, alloc } = instance(shared);
+        if (fns.filterGrad === undefined) throw new Error("the module has no filterGrad although SIMD was asked for");
+        const x = values(g.b * g.h * g.w * g.c, 9);
+        const dy = values(g.b * oh * ow * co, 10);
+        const xAt = alloc(x);
+        const dyAt = alloc(dy);
+        const n = g.fh * g.fw * g.c * co;
+        const dwAt = alloc(n);
+        fns.filterGrad(xAt, dyAt, dwAt, g.b, g.h, g.w, g.c, co, g.fh, g.fw, oh, ow, g.sh, g.sw, g.top, g.left, rows);
+        const got = heap().slice(dwAt / 4, dwAt / 4 + n);
+        const want = refFilterGrad(x, dy, g, co, oh, ow);
+        for (let i = 0; i < n; i++) expect(Math.abs(got[i] - want[i]), `dW[${i}] = ${got[i]}, want ${want[i]}`).to.be.below(1e-5);
+        // Nothing past dW was written.
+        expect(heap()[dwAt / 4 + n]).to.equal(0);
+      });
+    }
+
+    it("without SIMD the module still builds, with no filterGrad", function () {
+      const { fns } = instance(shared, false);
+      expect(fns.filterGrad).to.equal(undefined);
+      expect(fns.columnSum).to.be.a("function");
+    });
+
     it("columnSum sums each column of an [N, C] matrix, for C = 1 and C > 1", function () {
       const { fns, heap, alloc } = instance(shared);
       for (const [n, c] of [[37, 1], [5, 7], [1, 3]]) {
@@ -147,11 +198,22 @@ for (const shared of [false, true]) {
   });
 }
 
-describe("Conv2DBackpropFilter on wasm in chunks of images", function () {
+describe("Conv2DBackpropFilter on wasm, direct (SIMD) and in chunks of images", function () {
   onWasmBackend();
 
-  for (const [stride, pad] of [[1, "same"], [2, "valid"]] as const) {
-    it(`sums the chunks' products to the cpu backend's gradient (stride ${stride}, ${pad})`, async function () {
+  it("runs on an engine with WebAssembly SIMD (Node's), so the direct gradient is the one that ships", function () {
+    expect(wasmSimdSupported()).to.equal(true);
+  });
+
+  const cases = [
+    { stride: 1, pad: "same", direct: false },
+    { stride: 2, pad: "valid", direct: false },
+    { stride: 1, pad: "same", direct: true },
+    { stride: 2, pad: "valid", direct: true },
+  ] as const;
+  for (const { stride, pad, direct } of cases) {
+    const how = direct ? "filterGrad's direct gradient" : "the sum of the chunks' products";
+    it(`${how} is the cpu backend's gradient (stride ${stride}, ${pad})`, async function () {
       const xShape: [number, number, number, number] = [5, 9, 8, 3];
       const filterShape: [number, number, number, number] = [3, 3, 3, 4];
       const xv = values(5 * 9 * 8 * 3, 7);
@@ -165,13 +227,14 @@ describe("Conv2DBackpropFilter on wasm in chunks of images", function () {
       await tf.setBackend("wasm");
       const backend = tf.backend() as unknown as BackendWasm;
       const kernels = new Map<string, tf.KernelFunc>();
-      for (const name of ["Transpose", "Reshape", "Slice", "BatchMatMul"]) kernels.set(name, (tf.getKernel(name, "wasm") as tf.KernelConfig).kernelFunc);
+      // The direct path calls no other kernel: it gets none, so a fall back to the product would throw.
+      if (!direct) for (const name of ["Transpose", "Reshape", "Slice", "BatchMatMul"]) kernels.set(name, (tf.getKernel(name, "wasm") as tf.KernelConfig).kernelFunc);
       const call = new KernelCall(backend, kernels);
       const x = tf.tensor4d(xv, xShape);
       const dy = tf.tensor(dyv, dyShape);
       // One image's patch matrix is 9*3 rows by OH*OW columns: a chunk of 2 images, then 2, then 1.
       const positions = dyShape[1] * dyShape[2];
-      const kernel = conv2dBackpropFilterKernel(() => call, 2 * positions * 27);
+      const kernel = conv2dBackpropFilterKernel(() => call, 2 * positions * 27, direct);
       const before = tf.memory().numBytes;
       const info = kernel({ inputs: { x, dy }, backend, attrs: attrs as unknown as tf.NamedAttrMap }) as tf.TensorInfo;
       const got = tf.engine().makeTensorFromTensorInfo(info);
