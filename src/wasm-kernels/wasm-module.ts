@@ -402,6 +402,123 @@ function filterGrad(): Func {
   };
 }
 
+/**
+ * inputGrad(dy, wt, dx, B, H, W, CI, CO, FH, FW, OH, OW, top, left)
+ * (SIMD; stride 1; CI a multiple of 4): the convolution's input gradient
+ * dx[b, y, x, ci] = sum over (fy, fx, co) of dy[b, y + top - fy, x + left - fx, co] * wt[fy, fx, co, ci]
+ * (terms outside dy skipped), with wt the filter transposed to [FH, FW, CO, CI].
+ * A tile of 4 neighbouring positions of a row by 8 ci (eight v128
+ * accumulators) takes dy[p, co] (splat) times wt[fy, fx, co, ci .. ci+7] and
+ * is stored once, after the whole sum. Positions whose every fx lands inside
+ * dy go by 4; those near the left and right borders one at a time, over
+ * their own range of fx. Tails: ci by 4.
+ *
+ *   for b, for y: [fylo, fyhi) = the fy whose dy row exists
+ *     for ci0 by 8 (then by 4): for x: (4 positions when all inside, else 1)
+ *       acc = 0; for fy, for fx in range, for co: acc += splat(dy[b, y + top - fy, x + k + left - fx, co]) * wt[fy, fx, co, ci0 ..]
+ *       dx[b, y, x .., ci0 ..] = acc
+ */
+function inputGrad(): Func {
+  const [dy, wt, dx, B, H, W, CI, CO, FH, FW, OH, OW, top, left] = Array.from({ length: 14 }, (_, i) => i);
+  const [b, y, xx, fy, fx, fylo, fyhi, fxlo, fxhi, ci0, dp, wp, end, ciBytes, coBytes, c2, c3, xi0, xi1, at] =
+    Array.from({ length: 20 }, (_, i) => 14 + i);
+  const acc = Array.from({ length: 8 }, (_, i) => 34 + i);
+  const [w0, w1, sp] = [42, 43, 44];
+  const wv = [w0, w1];
+  const zero = [0xfd, 0x0c, ...Array<number>(16).fill(0)];
+  const positionOffset = [[], [...get(coBytes), ...add], [...get(c2), ...add], [...get(c3), ...add]];
+
+  const tile = (np: number, ng: number): number[] => {
+    const init: number[][] = [];
+    for (let k = 0; k < np * 2; k++) if (k % 2 < ng) init.push([...zero, ...set(acc[k])]);
+    const inner: number[][] = [];
+    for (let g = 0; g < ng; g++) inner.push([...get(wp), ...v128load(g * 16), ...set(wv[g])]);
+    for (let k = 0; k < np; k++) {
+      inner.push([...get(dp), ...positionOffset[k], ...load32Splat(0), ...set(sp)]);
+      for (let g = 0; g < ng; g++) {
+        inner.push([...get(acc[k * 2 + g]), ...get(sp), ...get(wv[g]), ...f32x4mul, ...f32x4add, ...set(acc[k * 2 + g])]);
+      }
+    }
+    const store: number[][] = [];
+    for (let k = 0; k < np; k++) {
+      for (let g = 0; g < ng; g++) store.push([...get(at), ...get(acc[k * 2 + g]), ...v128store(g * 16)]);
+      store.push([...get(at), ...get(ciBytes), ...add, ...set(at)]);
+    }
+    return [
+      ...init.flat(),
+      ...forLoop(fy, get(fylo), get(fyhi),
+        forLoop(fx, get(fxlo), get(fxhi),
+          // dp = dy + ((b*OH + y + top - fy)*OW + xx + left - fx) * CO * 4; end = dp + CO * 4
+          get(b), get(OH), mul, get(y), add, get(top), add, get(fy), sub, get(OW), mul,
+          get(xx), add, get(left), add, get(fx), sub, get(coBytes), mul, get(dy), add, tee(dp),
+          get(coBytes), add, set(end),
+          // wp = wt + ((fy*FW + fx)*CO*CI + ci0) * 4
+          get(fy), get(FW), mul, get(fx), add, get(CO), mul, get(CI), mul, get(ci0), add, shl2, get(wt), add, set(wp),
+          [0x03, 0x40],
+          ...inner,
+          get(wp), get(ciBytes), add, set(wp),
+          get(dp), i32(4), add, tee(dp), get(end), ltU, [0x0d, 0],
+          [0x0b],
+        ),
+      ),
+      // at = dx + (((b*H + y)*W + xx)*CI + ci0) * 4
+      ...get(b), ...get(H), ...mul, ...get(y), ...add, ...get(W), ...mul, ...get(xx), ...add, ...get(CI), ...mul, ...get(ci0), ...add,
+      ...shl2, ...get(dx), ...add, ...set(at),
+      ...store.flat(),
+    ];
+  };
+
+  // One row's positions for a tile of 4*ng channels at ci0.
+  const row = (ng: number): number[] => [
+    ...i32(0), ...set(xx),
+    ...whileNot([...get(xx), ...get(W), ...geS],
+      ifThen([...get(xx), ...get(xi0), ...geS, ...get(xx), ...i32(4), ...add, ...get(xi1), 0x4c, ...and], [
+        i32(0), set(fxlo), get(FW), set(fxhi),
+        tile(4, ng),
+        get(xx), i32(4), add, set(xx),
+      ], [
+        // fx with 0 <= xx + left - fx < OW
+        get(xx), get(left), add, get(OW), sub, i32(1), add, set(fxlo),
+        select(fxlo, i32(0), [...get(fxlo), ...i32(0), ...ltS]),
+        get(xx), get(left), add, i32(1), add, set(fxhi),
+        select(fxhi, get(FW), [...get(fxhi), ...get(FW), ...gtS]),
+        tile(1, ng),
+        get(xx), i32(1), add, set(xx),
+      ]),
+    ),
+  ];
+
+  return {
+    name: "inputGrad",
+    params: 14,
+    locals: [...Array<number>(20).fill(I32), ...Array<number>(11).fill(V128)],
+    body: [
+      get(CI), shl2, set(ciBytes),
+      get(CO), shl2, tee(coBytes), get(coBytes), add, tee(c2), get(coBytes), add, set(c3),
+      // Positions xx in [xi0, xi1) have every fx inside dy.
+      get(FW), i32(1), sub, get(left), sub, set(xi0),
+      select(xi0, i32(0), [...get(xi0), ...i32(0), ...ltS]),
+      get(OW), get(left), sub, set(xi1),
+      select(xi1, get(W), [...get(xi1), ...get(W), ...gtS]),
+      forLoop(b, i32(0), get(B),
+        forLoop(y, i32(0), get(H),
+          // fy with 0 <= y + top - fy < OH
+          get(y), get(top), add, get(OH), sub, i32(1), add, set(fylo),
+          select(fylo, i32(0), [...get(fylo), ...i32(0), ...ltS]),
+          get(y), get(top), add, i32(1), add, set(fyhi),
+          select(fyhi, get(FH), [...get(fyhi), ...get(FH), ...gtS]),
+          i32(0), set(ci0),
+          whileNot([...get(ci0), ...i32(8), ...add, ...get(CI), ...gtS],
+            row(2),
+            get(ci0), i32(8), add, set(ci0),
+          ),
+          ifThen([...get(ci0), ...get(CI), ...ltS], [row(1)]),
+        ),
+      ),
+    ],
+  };
+}
+
 /** A module with one SIMD function, to learn whether this engine runs WebAssembly SIMD. */
 function simdProbeBytes(): Uint8Array {
   // (func (drop (f32x4.mul (f32x4.splat (f32.const 1)) (f32x4.splat (f32.const 1)))))
@@ -430,7 +547,7 @@ export function wasmSimdSupported(): boolean {
 }
 
 const FUNCS = [im2colT(), maxPoolGrad(), columnSum()];
-const SIMD_FUNCS = [filterGrad()];
+const SIMD_FUNCS = [filterGrad(), inputGrad()];
 
 /**
  * The module's bytes, for an imported memory that is shared (threaded build) or not;
@@ -450,6 +567,9 @@ export interface KitWasm {
   /** Present only when the engine has WebAssembly SIMD; `co` must be a multiple of 4. */
   filterGrad?(x: number, dy: number, dw: number, b: number, h: number, w: number, ci: number, co: number, fh: number, fw: number,
     oh: number, ow: number, sh: number, sw: number, top: number, left: number, rows: number): void;
+  /** Present only with SIMD: stride 1, `ci` a multiple of 4, `wt` the filter as [FH, FW, CO, CI]. */
+  inputGrad?(dy: number, wt: number, dx: number, b: number, h: number, w: number, ci: number, co: number, fh: number, fw: number,
+    oh: number, ow: number, top: number, left: number): void;
 }
 
 /** The part of the WebAssembly global used here (src's lib settings do not declare it). */

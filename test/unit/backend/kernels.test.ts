@@ -66,6 +66,11 @@ const CONV_CASES: ConvCase[] = [
   { x: [1, 7, 9, 1], f: [3, 2, 1, 3], stride: 1, pad: "same" },
   { x: [1, 9, 7, 1], f: [3, 3, 1, 2], stride: 2, pad: "valid" },
   { x: [3, 5, 6, 2], f: [2, 3, 2, 1], stride: 1, pad: "valid" },
+  // The SIMD kernels' tiles and tails (dW: 4 ci by 8 co; dx: 4 positions by 8 ci, stride 1):
+  // the course CNN's second layer at a small size, Cin 12 (8 + 4), Cout 12 (8 + 4) at stride 2.
+  { x: [2, 10, 9, 32], f: [3, 3, 32, 64], stride: 1, pad: "valid" },
+  { x: [2, 12, 11, 12], f: [3, 3, 12, 8], stride: 1, pad: "same" },
+  { x: [2, 9, 9, 5], f: [3, 3, 5, 12], stride: 2, pad: "same" },
 ];
 
 describe("wasm training kernels vs the cpu backend", function () {

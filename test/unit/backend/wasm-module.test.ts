@@ -177,9 +177,46 @@ for (const shared of [false, true]) {
       });
     }
 
+    // inputGrad: stride 1, Cin a multiple of 4 (8 + 4 gives the tail), rows narrower than a tile of 4
+    // positions, filters wider than the row, and padding on one side.
+    const INPUT_GRAD: { name: string; g: Geometry; pads: [number, number]; co: number }[] = [
+      { name: "3x3 same, 12 channels in, 3 out", g: { b: 2, h: 7, w: 6, c: 12, fh: 3, fw: 3, sh: 1, sw: 1, top: 1, left: 1 }, pads: [2, 2], co: 3 },
+      { name: "3x3 valid, 4 in, 5 out, a row of 11", g: { b: 2, h: 9, w: 11, c: 4, fh: 3, fw: 3, sh: 1, sw: 1, top: 0, left: 0 }, pads: [0, 0], co: 5 },
+      { name: "2x3, padding left 1 only, 8 in, 1 out", g: { b: 1, h: 4, w: 13, c: 8, fh: 2, fw: 3, sh: 1, sw: 1, top: 0, left: 1 }, pads: [0, 1], co: 1 },
+      { name: "5x5 on a 3x2 image with padding 2, 16 in", g: { b: 1, h: 3, w: 2, c: 16, fh: 5, fw: 5, sh: 1, sw: 1, top: 2, left: 2 }, pads: [4, 4], co: 2 },
+    ];
+    for (const { name, g, pads, co } of INPUT_GRAD) {
+      it(`inputGrad matches the definition: ${name}`, function () {
+        const [oh, ow] = outSize(g, pads);
+        const { fns, heap, alloc } = instance(shared);
+        if (fns.inputGrad === undefined) throw new Error("the module has no inputGrad although SIMD was asked for");
+        const dy = values(g.b * oh * ow * co, 11);
+        const wt = values(g.fh * g.fw * co * g.c, 12); // [FH, FW, CO, CI]
+        const dyAt = alloc(dy);
+        const wtAt = alloc(wt);
+        const n = g.b * g.h * g.w * g.c;
+        const dxAt = alloc(n);
+        fns.inputGrad(dyAt, wtAt, dxAt, g.b, g.h, g.w, g.c, co, g.fh, g.fw, oh, ow, g.top, g.left);
+        const got = heap().slice(dxAt / 4, dxAt / 4 + n);
+        for (let b = 0; b < g.b; b++) for (let y = 0; y < g.h; y++) for (let x = 0; x < g.w; x++) for (let c = 0; c < g.c; c++) {
+          let want = 0;
+          for (let fy = 0; fy < g.fh; fy++) for (let fx = 0; fx < g.fw; fx++) {
+            const oy = y + g.top - fy;
+            const ox = x + g.left - fx;
+            if (oy < 0 || oy >= oh || ox < 0 || ox >= ow) continue;
+            for (let o = 0; o < co; o++) want += dy[((b * oh + oy) * ow + ox) * co + o] * wt[((fy * g.fw + fx) * co + o) * g.c + c];
+          }
+          const at = ((b * g.h + y) * g.w + x) * g.c + c;
+          expect(Math.abs(got[at] - want), `dx[${b}, ${y}, ${x}, ${c}] = ${got[at]}, want ${want}`).to.be.below(1e-5);
+        }
+        expect(heap()[dxAt / 4 + n]).to.equal(0);
+      });
+    }
+
     it("without SIMD the module still builds, with no filterGrad", function () {
       const { fns } = instance(shared, false);
       expect(fns.filterGrad).to.equal(undefined);
+      expect(fns.inputGrad).to.equal(undefined);
       expect(fns.columnSum).to.be.a("function");
     });
 
