@@ -145,6 +145,26 @@ describe("wasm training kernels vs the cpu backend", function () {
     });
   });
 
+  it("clones without copying (Identity shares the data), and a clone outlives its source", async function () {
+    await tf.setBackend("wasm");
+    const xv = values(6 * 5, 13);
+    const x = tf.tensor2d(xv, [6, 5]);
+    const before = tf.memory();
+    const y = tf.clone(x);
+    // One more tensor, no more data buffer: the heap holds the values once.
+    expect(tf.memory().numTensors).to.equal(before.numTensors + 1);
+    expect(tf.memory().numDataBuffers).to.equal(before.numDataBuffers);
+    x.dispose();
+    expect(Array.from(await y.data())).to.deep.equal(Array.from(xv));
+    const z = tf.add(y, 1);
+    expect((await z.data())[0]).to.be.closeTo(xv[0] + 1, 1e-6);
+    tf.dispose([y, z]);
+    // Strings still go through the original kernel.
+    const s = tf.clone(tf.tensor1d(["a", "b"], "string"));
+    expect(await s.data()).to.deep.equal(["a", "b"]);
+    s.dispose();
+  });
+
   it("keeps the tensor and memory counts stable over repeated gradient steps", async function () {
     await tf.setBackend("wasm");
     const x = tf.tensor4d(values(4 * 12 * 12 * 3, 11), [4, 12, 12, 3]);
