@@ -11,10 +11,10 @@ import { conv2dBackpropInputKernel } from "./conv2d-backprop-input";
 import { maxPoolGradKernel } from "./max-pool-grad";
 import { batchMatMulKernel } from "./batch-mat-mul";
 import { biasSumKernel } from "./bias-sum";
-import { identityKernel } from "./identity";
+import { castKernel, identityKernel } from "./identity";
 
 /** Kernels the replacements call; captured before any of them is replaced. */
-const BUILDING_BLOCKS = ["Conv2D", "Transpose", "Reshape", "Reverse", "Slice", "BatchMatMul", "Sum", "Conv2DBackpropInput", "Identity"];
+const BUILDING_BLOCKS = ["Conv2D", "Transpose", "Reshape", "Reverse", "Slice", "BatchMatMul", "Sum", "Conv2DBackpropInput", "Identity", "Cast"];
 
 let registered = false;
 
@@ -37,7 +37,7 @@ function replace(name: string, kernelFunc: tf.KernelFunc): void {
 /**
  * Adds the kernels that tfjs's WebAssembly backend lacks or runs slowly when
  * training (Conv2DBackpropFilter, Conv2DBackpropInput, MaxPoolGrad, transposed
- * BatchMatMul, the bias-gradient Sum, Identity without a copy). Call after the wasm backend has
+ * BatchMatMul, the bias-gradient Sum, Identity and same-type Cast without a copy). Call after the wasm backend has
  * initialised; calling it again does nothing. `setupBackend()` does this for you.
  */
 export function registerWasmTrainingKernels(): void {
@@ -57,5 +57,6 @@ export function registerWasmTrainingKernels(): void {
   replace("BatchMatMul", batchMatMulKernel(call, original("BatchMatMul")));
   replace("Sum", biasSumKernel(call, original("Sum")));
   replace("Identity", identityKernel(call, original("Identity")));
+  replace("Cast", castKernel(call, original("Cast")));
   registered = true;
 }

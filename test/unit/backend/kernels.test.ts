@@ -145,7 +145,7 @@ describe("wasm training kernels vs the cpu backend", function () {
     });
   });
 
-  it("clones without copying (Identity shares the data), and a clone outlives its source", async function () {
+  it("clones and casts to the same type without copying (the data is shared), and the copy outlives its source", async function () {
     await tf.setBackend("wasm");
     const xv = values(6 * 5, 13);
     const x = tf.tensor2d(xv, [6, 5]);
@@ -159,6 +159,17 @@ describe("wasm training kernels vs the cpu backend", function () {
     const z = tf.add(y, 1);
     expect((await z.data())[0]).to.be.closeTo(xv[0] + 1, 1e-6);
     tf.dispose([y, z]);
+    // A cast to the same type shares the data too; a real conversion still converts.
+    const f = tf.tensor1d([1.75, -2.5, 3]);
+    const buffers = tf.memory().numDataBuffers;
+    const same = tf.cast(f, "float32");
+    expect(tf.memory().numDataBuffers).to.equal(buffers);
+    const ints = tf.cast(f, "int32");
+    expect(ints.dtype).to.equal("int32");
+    expect(Array.from(await ints.data())).to.deep.equal([1, -2, 3]);
+    f.dispose();
+    expect(Array.from(await same.data())).to.deep.equal([1.75, -2.5, 3]);
+    tf.dispose([same, ints]);
     // Strings still go through the original kernel.
     const s = tf.clone(tf.tensor1d(["a", "b"], "string"));
     expect(await s.data()).to.deep.equal(["a", "b"]);
