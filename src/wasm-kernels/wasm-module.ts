@@ -75,6 +75,13 @@ const v128store = (offset: number): number[] => [0xfd, 0x0b, 0x02, ...uleb(offse
 const load32Splat = (offset: number): number[] => [0xfd, 0x09, 0x02, ...uleb(offset)];
 const f32x4add = [0xfd, 0xe4, 0x01];
 const f32x4mul = [0xfd, 0xe6, 0x01];
+const f32x4splat = [0xfd, 0x13];
+const f32x4gt = [0xfd, 0x44];
+const i32x4splat = [0xfd, 0x11];
+const i32x4add = [0xfd, 0xae, 0x01];
+const i32x4lane = (k: number): number[] => [0xfd, 0x1b, k];
+const bitselect = [0xfd, 0x52];
+const i32x4const = (...v: number[]): number[] => [0xfd, 0x0c, ...new Uint8Array(new Int32Array(v).buffer)];
 /** local = cond ? value : local */
 const select = (local: number, value: number[], cond: number[]): number[] => [...value, ...get(local), ...cond, 0x1b, ...set(local)];
 const block = (...body: number[][]): number[] => [0x02, 0x40, ...body.flat(), 0x0b];
@@ -519,6 +526,75 @@ function inputGrad(): Func {
   };
 }
 
+/**
+ * maxPoolGrad4(x, dy, dx, B, H, W, C, OH, OW, FH, FW, SH, SW, top, left)
+ * (SIMD; C a multiple of 4): maxPoolGrad's result, searching the window for 4
+ * channels at once. Each lane keeps its best value and the byte offset where
+ * it was found (f32x4.gt then bitselect: the first maximum, from -Infinity);
+ * then each lane's dy is added at its offset, when it found one.
+ */
+function maxPoolGrad4(): Func {
+  const [x, dy, dx, B, H, W, C, OH, OW, FH, FW, SH, SW, top, left] = Array.from({ length: 15 }, (_, i) => i);
+  const [b, oy, ox, c, fy, fx, y0, x0, fylo, fyhi, fxlo, fxhi, at, dyAt, w] = Array.from({ length: 15 }, (_, i) => 15 + i);
+  const [best, where, v, m, lanes] = [30, 31, 32, 33, 34];
+  const scatter: number[][] = [];
+  for (let k = 0; k < 4; k++) {
+    scatter.push(
+      get(where), i32x4lane(k), set(w),
+      ifThen([...get(w), ...i32(0), ...geS], [
+        get(dx), get(w), add, tee(at),
+        get(at), f32load, get(dyAt), f32load, f32add, f32store,
+      ]),
+      get(dyAt), i32(4), add, set(dyAt),
+    );
+  }
+  return {
+    name: "maxPoolGrad4",
+    params: 15,
+    locals: [...Array<number>(15).fill(I32), ...Array<number>(5).fill(V128)],
+    body: [
+      get(dx), i32(0), get(B), get(H), mul, get(W), mul, get(C), mul, shl2, memFill,
+      get(dy), set(dyAt),
+      i32x4const(0, 4, 8, 12), set(lanes),
+      forLoop(b, i32(0), get(B),
+        forLoop(oy, i32(0), get(OH),
+          // The window's rows inside the image: fy in [max(0, -y0), min(FH, H - y0))
+          get(oy), get(SH), mul, get(top), sub, set(y0),
+          i32(0), get(y0), sub, set(fylo),
+          select(fylo, i32(0), [...get(fylo), ...i32(0), ...ltS]),
+          get(H), get(y0), sub, set(fyhi),
+          select(fyhi, get(FH), [...get(fyhi), ...get(FH), ...gtS]),
+          forLoop(ox, i32(0), get(OW),
+            get(ox), get(SW), mul, get(left), sub, set(x0),
+            i32(0), get(x0), sub, set(fxlo),
+            select(fxlo, i32(0), [...get(fxlo), ...i32(0), ...ltS]),
+            get(W), get(x0), sub, set(fxhi),
+            select(fxhi, get(FW), [...get(fxhi), ...get(FW), ...gtS]),
+            whileNot([...get(c), ...get(C), ...geS],
+              f32(-Infinity), f32x4splat, set(best),
+              i32(-1), i32x4splat, set(where),
+              forLoop(fy, get(fylo), get(fyhi),
+                forLoop(fx, get(fxlo), get(fxhi),
+                  // at = (((b*H + y0 + fy)*W + x0 + fx)*C + c) * 4
+                  get(b), get(H), mul, get(y0), add, get(fy), add, get(W), mul, get(x0), add, get(fx), add, get(C), mul, get(c), add,
+                  shl2, set(at),
+                  get(x), get(at), add, v128load(0), set(v),
+                  get(v), get(best), f32x4gt, set(m),
+                  get(v), get(best), get(m), bitselect, set(best),
+                  get(at), i32x4splat, get(lanes), i32x4add, get(where), get(m), bitselect, set(where),
+                ),
+              ),
+              ...scatter,
+              get(c), i32(4), add, set(c),
+            ),
+            i32(0), set(c),
+          ),
+        ),
+      ),
+    ],
+  };
+}
+
 /** A module with one SIMD function, to learn whether this engine runs WebAssembly SIMD. */
 function simdProbeBytes(): Uint8Array {
   // (func (drop (f32x4.mul (f32x4.splat (f32.const 1)) (f32x4.splat (f32.const 1)))))
@@ -547,7 +623,7 @@ export function wasmSimdSupported(): boolean {
 }
 
 const FUNCS = [im2colT(), maxPoolGrad(), columnSum()];
-const SIMD_FUNCS = [filterGrad(), inputGrad()];
+const SIMD_FUNCS = [filterGrad(), inputGrad(), maxPoolGrad4()];
 
 /**
  * The module's bytes, for an imported memory that is shared (threaded build) or not;
@@ -567,6 +643,9 @@ export interface KitWasm {
   /** Present only when the engine has WebAssembly SIMD; `co` must be a multiple of 4. */
   filterGrad?(x: number, dy: number, dw: number, b: number, h: number, w: number, ci: number, co: number, fh: number, fw: number,
     oh: number, ow: number, sh: number, sw: number, top: number, left: number, rows: number): void;
+  /** Present only with SIMD: maxPoolGrad for `c` a multiple of 4. */
+  maxPoolGrad4?(x: number, dy: number, dx: number, b: number, h: number, w: number, c: number, oh: number, ow: number,
+    fh: number, fw: number, sh: number, sw: number, top: number, left: number): void;
   /** Present only with SIMD: stride 1, `ci` a multiple of 4, `wt` the filter as [FH, FW, CO, CI]. */
   inputGrad?(dy: number, wt: number, dx: number, b: number, h: number, w: number, ci: number, co: number, fh: number, fw: number,
     oh: number, ow: number, top: number, left: number): void;

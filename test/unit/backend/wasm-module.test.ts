@@ -136,6 +136,22 @@ for (const shared of [false, true]) {
         expect(Array.from(got)).to.deep.equal(Array.from(refMaxPoolGrad(x, dy, g, oh, ow)));
       });
 
+      it(`maxPoolGrad4 (SIMD) matches the reference with ties and windows <= 0, 4 and 8 channels: ${name}`, function () {
+        for (const c of [4, 8]) {
+          const gc = { ...g, c };
+          const { fns, heap, alloc } = instance(shared);
+          if (fns.maxPoolGrad4 === undefined) throw new Error("the module has no maxPoolGrad4 although SIMD was asked for");
+          const x = values(gc.b * gc.h * gc.w * c, 3, true);
+          const dy = values(gc.b * oh * ow * c, 4);
+          const xAt = alloc(x);
+          const dyAt = alloc(dy);
+          const dxAt = alloc(x.length);
+          fns.maxPoolGrad4(xAt, dyAt, dxAt, gc.b, gc.h, gc.w, c, oh, ow, gc.fh, gc.fw, gc.sh, gc.sw, gc.top, gc.left);
+          const got = heap().slice(dxAt / 4, dxAt / 4 + x.length);
+          expect(Array.from(got)).to.deep.equal(Array.from(refMaxPoolGrad(x, dy, gc, oh, ow)));
+        }
+      });
+
       it(`im2colT matches the reference, whole batch and a chunk of it: ${name}`, function () {
         const { fns, heap, alloc } = instance(shared);
         const x = values(g.b * g.h * g.w * g.c, 5);
@@ -217,6 +233,7 @@ for (const shared of [false, true]) {
       const { fns } = instance(shared, false);
       expect(fns.filterGrad).to.equal(undefined);
       expect(fns.inputGrad).to.equal(undefined);
+      expect(fns.maxPoolGrad4).to.equal(undefined);
       expect(fns.columnSum).to.be.a("function");
     });
 
