@@ -12,9 +12,10 @@ import { maxPoolGradKernel } from "./max-pool-grad";
 import { batchMatMulKernel } from "./batch-mat-mul";
 import { biasSumKernel } from "./bias-sum";
 import { castKernel, identityKernel } from "./identity";
+import { biasAddKernel } from "./bias-add";
 
 /** Kernels the replacements call; captured before any of them is replaced. */
-const BUILDING_BLOCKS = ["Conv2D", "Transpose", "Reshape", "Reverse", "Slice", "BatchMatMul", "Sum", "Conv2DBackpropInput", "Identity", "Cast"];
+const BUILDING_BLOCKS = ["Conv2D", "Transpose", "Reshape", "Reverse", "Slice", "BatchMatMul", "Sum", "Conv2DBackpropInput", "Identity", "Cast", "Add"];
 
 let registered = false;
 
@@ -37,7 +38,7 @@ function replace(name: string, kernelFunc: tf.KernelFunc): void {
 /**
  * Adds the kernels that tfjs's WebAssembly backend lacks or runs slowly when
  * training (Conv2DBackpropFilter, Conv2DBackpropInput, MaxPoolGrad, transposed
- * BatchMatMul, the bias-gradient Sum, Identity and same-type Cast without a copy). Call after the wasm backend has
+ * BatchMatMul, the bias-gradient Sum, Identity and same-type Cast without a copy, the bias Add). Call after the wasm backend has
  * initialised; calling it again does nothing. `setupBackend()` does this for you.
  */
 export function registerWasmTrainingKernels(): void {
@@ -58,5 +59,6 @@ export function registerWasmTrainingKernels(): void {
   replace("Sum", biasSumKernel(call, original("Sum")));
   replace("Identity", identityKernel(call, original("Identity")));
   replace("Cast", castKernel(call, original("Cast")));
+  replace("Add", biasAddKernel(call, original("Add")));
   registered = true;
 }

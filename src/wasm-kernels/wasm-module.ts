@@ -595,6 +595,37 @@ function maxPoolGrad4(): Func {
   };
 }
 
+/**
+ * biasAdd4(x, bias, out, N, C) (SIMD; C a multiple of 4):
+ * out[n, c] = x[n, c] + bias[c], 4 channels at a time.
+ */
+function biasAdd4(): Func {
+  const [x, bias, out, N, C] = [0, 1, 2, 3, 4];
+  const [n, c, src, dst, cBytes] = [5, 6, 7, 8, 9];
+  return {
+    name: "biasAdd4",
+    params: 5,
+    locals: Array<number>(5).fill(I32),
+    body: [
+      get(C), shl2, set(cBytes),
+      get(x), set(src),
+      get(out), set(dst),
+      forLoop(n, i32(0), get(N),
+        i32(0), set(c),
+        whileNot([...get(c), ...get(cBytes), ...geS],
+          get(dst), get(c), add,
+          get(src), get(c), add, v128load(0),
+          get(bias), get(c), add, v128load(0),
+          f32x4add, v128store(0),
+          get(c), i32(16), add, set(c),
+        ),
+        get(src), get(cBytes), add, set(src),
+        get(dst), get(cBytes), add, set(dst),
+      ),
+    ],
+  };
+}
+
 /** A module with one SIMD function, to learn whether this engine runs WebAssembly SIMD. */
 function simdProbeBytes(): Uint8Array {
   // (func (drop (f32x4.mul (f32x4.splat (f32.const 1)) (f32x4.splat (f32.const 1)))))
@@ -623,7 +654,7 @@ export function wasmSimdSupported(): boolean {
 }
 
 const FUNCS = [im2colT(), maxPoolGrad(), columnSum()];
-const SIMD_FUNCS = [filterGrad(), inputGrad(), maxPoolGrad4()];
+const SIMD_FUNCS = [filterGrad(), inputGrad(), maxPoolGrad4(), biasAdd4()];
 
 /**
  * The module's bytes, for an imported memory that is shared (threaded build) or not;
@@ -646,6 +677,8 @@ export interface KitWasm {
   /** Present only with SIMD: maxPoolGrad for `c` a multiple of 4. */
   maxPoolGrad4?(x: number, dy: number, dx: number, b: number, h: number, w: number, c: number, oh: number, ow: number,
     fh: number, fw: number, sh: number, sw: number, top: number, left: number): void;
+  /** Present only with SIMD: out[n, c] = x[n, c] + bias[c], `c` a multiple of 4. */
+  biasAdd4?(x: number, bias: number, out: number, n: number, c: number): void;
   /** Present only with SIMD: stride 1, `ci` a multiple of 4, `wt` the filter as [FH, FW, CO, CI]. */
   inputGrad?(dy: number, wt: number, dx: number, b: number, h: number, w: number, ci: number, co: number, fh: number, fw: number,
     oh: number, ow: number, top: number, left: number): void;

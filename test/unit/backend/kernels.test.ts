@@ -176,6 +176,22 @@ describe("wasm training kernels vs the cpu backend", function () {
     s.dispose();
   });
 
+  it("adds a bias along the last axis (either order, leading 1s) and every other Add as the cpu backend does", async function () {
+    const x = values(3 * 5 * 8, 14);
+    const y = values(3 * 5 * 6, 15);
+    await sameOnWasmAndCpu(() => {
+      const x4 = tf.tensor3d(x, [3, 5, 8]);
+      const b = tf.tensor1d(values(8, 16));
+      const y4 = tf.tensor3d(y, [3, 5, 6]);
+      return [
+        tf.add(x4, b), tf.add(b, x4), tf.add(x4, b.reshape([1, 1, 8])), tf.add(b.reshape([1, 8]), x4),
+        // Not a bias the kit's kernel takes: 6 channels, same shapes, a broadcast along another axis, int32.
+        tf.add(y4, tf.tensor1d(values(6, 17))), tf.add(x4, x4), tf.add(x4, tf.ones([3, 5, 1])),
+        tf.add(tf.tensor1d([1, 2, 3, 4], "int32"), tf.tensor2d([[1, 1, 1, 1]], [1, 4], "int32")).toFloat(),
+      ];
+    }, 1e-6);
+  });
+
   it("keeps the tensor and memory counts stable over repeated gradient steps", async function () {
     await tf.setBackend("wasm");
     const x = tf.tensor4d(values(4 * 12 * 12 * 3, 11), [4, 12, 12, 3]);

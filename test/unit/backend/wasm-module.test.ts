@@ -229,11 +229,28 @@ for (const shared of [false, true]) {
       });
     }
 
+    it("biasAdd4 adds one value per channel to every row", function () {
+      const { fns, heap, alloc } = instance(shared);
+      if (fns.biasAdd4 === undefined) throw new Error("the module has no biasAdd4 although SIMD was asked for");
+      for (const [n, c] of [[7, 4], [3, 12], [1, 8]]) {
+        const x = values(n * c, 14);
+        const bias = values(c, 15);
+        const xAt = alloc(x);
+        const biasAt = alloc(bias);
+        const outAt = alloc(n * c);
+        fns.biasAdd4(xAt, biasAt, outAt, n, c);
+        const want = x.map((v, i) => v + bias[i % c]);
+        expect(Array.from(heap().slice(outAt / 4, outAt / 4 + n * c))).to.deep.equal(Array.from(want));
+        expect(heap()[outAt / 4 + n * c]).to.equal(0);
+      }
+    });
+
     it("without SIMD the module still builds, with no filterGrad", function () {
       const { fns } = instance(shared, false);
       expect(fns.filterGrad).to.equal(undefined);
       expect(fns.inputGrad).to.equal(undefined);
       expect(fns.maxPoolGrad4).to.equal(undefined);
+      expect(fns.biasAdd4).to.equal(undefined);
       expect(fns.columnSum).to.be.a("function");
     });
 
