@@ -13,6 +13,7 @@ import { batchMatMulKernel } from "./batch-mat-mul";
 import { biasSumKernel } from "./bias-sum";
 import { castKernel, identityKernel } from "./identity";
 import { biasAddKernel } from "./bias-add";
+import { conv2dKernel } from "./conv2d";
 
 /** Kernels the replacements call; captured before any of them is replaced. */
 const BUILDING_BLOCKS = ["Conv2D", "Transpose", "Reshape", "Reverse", "Slice", "BatchMatMul", "Sum", "Conv2DBackpropInput", "Identity", "Cast", "Add"];
@@ -38,7 +39,7 @@ function replace(name: string, kernelFunc: tf.KernelFunc): void {
 /**
  * Adds the kernels that tfjs's WebAssembly backend lacks or runs slowly when
  * training (Conv2DBackpropFilter, Conv2DBackpropInput, MaxPoolGrad, transposed
- * BatchMatMul, the bias-gradient Sum, Identity and same-type Cast without a copy, the bias Add). Call after the wasm backend has
+ * BatchMatMul, the bias-gradient Sum, Identity and same-type Cast without a copy, the bias Add, the forward Conv2D at stride 1). Call after the wasm backend has
  * initialised; calling it again does nothing. `setupBackend()` does this for you.
  */
 export function registerWasmTrainingKernels(): void {
@@ -60,5 +61,6 @@ export function registerWasmTrainingKernels(): void {
   replace("Identity", identityKernel(call, original("Identity")));
   replace("Cast", castKernel(call, original("Cast")));
   replace("Add", biasAddKernel(call, original("Add")));
+  replace("Conv2D", conv2dKernel(call, original("Conv2D")));
   registered = true;
 }

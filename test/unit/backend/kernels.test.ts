@@ -95,6 +95,21 @@ describe("wasm training kernels vs the cpu backend", function () {
     });
   }
 
+  it("conv2d forward as the cpu backend computes it, for every case above, explicit padding and dilation", async function () {
+    await sameOnWasmAndCpu(() => {
+      const out: tf.Tensor[] = [];
+      for (const c of CONV_CASES) {
+        out.push(tf.conv2d(tf.tensor4d(values(size(c.x), 1), c.x), tf.tensor4d(values(size(c.f), 2), c.f), c.stride, c.pad));
+      }
+      // Padding 2 above, 0 below, 1 left, 3 right (wider than the filter's reach), and a dilated filter (the original's case).
+      const x = tf.tensor4d(values(2 * 7 * 6 * 8, 4), [2, 7, 6, 8]);
+      const f = tf.tensor4d(values(3 * 3 * 8 * 12, 5), [3, 3, 8, 12]);
+      out.push(tf.conv2d(x, f, 1, [[0, 0], [2, 0], [1, 3], [0, 0]]));
+      out.push(tf.conv2d(x, f, 1, "same", "NHWC", 2));
+      return out;
+    });
+  });
+
   const POOL_CASES: { x: [number, number, number, number]; size: number; stride: number; pad: "valid" | "same" }[] = [
     { x: [2, 6, 6, 3], size: 2, stride: 2, pad: "valid" },
     { x: [2, 7, 7, 2], size: 3, stride: 2, pad: "same" },
