@@ -3,8 +3,9 @@
 // (wasm-module.ts) computes it directly from x and dy, in NHWC, with no patch
 // matrix: about twice as fast as the product below on the course CNN, whose
 // long inner dimension XNNPACK does not block and whose dy it packs each call.
-// Otherwise, as one matrix product on XNNPACK: with the input's patches laid out as columns (a transposed im2col,
-// the kit's own WebAssembly in wasm-module.ts, read from the input transposed
+// Otherwise, as one matrix product on XNNPACK: with the input's patches laid
+// out as columns (a transposed im2col, the kit's own WebAssembly in
+// wasm-module.ts, read from the input transposed
 // to [Cin, B, H, W] so that it copies along rows), colsT[FH*FW*Cin, N] over the
 // N = B*OH*OW output positions, dW[FH*FW*Cin, Cout] = colsT x dy[N, Cout].
 // dy is the right-hand operand on purpose: XNNPACK packs that one on every
