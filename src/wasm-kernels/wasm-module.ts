@@ -3,7 +3,9 @@
 // byte offsets of tensors and need no copy in or out. The bytes are emitted
 // here, instruction by instruction (no build step, no WAT compiler); each
 // function's comment gives it in WAT-like pseudocode. Addresses are byte
-// offsets; every other argument is a count or an index (i32).
+// offsets; every other argument is a count or an index (i32). The SIMD
+// functions (v128, for the convolution and pooling gradients) are in the
+// module only where the engine validates SIMD; their kernels then fall back.
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
 
 // --- a minimal assembler -----------------------------------------------------
