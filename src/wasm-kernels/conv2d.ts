@@ -6,17 +6,23 @@
 // 0.7x XNNPACK's time on the course CNN's second layer (both loaded alike).
 // Other cases keep the original: strides or dilations other than 1, NCHW,
 // Cout not a multiple of 4, or fewer than 8 input channels (the first layer's
-// single channel leaves inputGrad's inner loop one step long).
+// single channel leaves inputGrad's inner loop one step long), and a threaded
+// backend (the main thread's, for predictions): inputGrad runs on one thread,
+// XNNPACK on all of them. The training workers' replicas are single-threaded.
 import * as tf from "@tensorflow/tfjs";
-import { type ReplacementKernel, unpack } from "./kernel-call";
+import { KernelArgs, KernelCall, threadsOf, unpack, wasmBackendOf } from "./kernel-call";
 import { addressOf, kitWasm } from "./wasm-module";
 
 /** Fewest input channels worth the kit's kernel. */
 const MIN_CIN = 8;
 
-/** The kernel function; `original` takes the cases it does not cover. */
-export const conv2dKernel: ReplacementKernel = (call, original) => (args) => {
+/**
+ * The kernel function; `original` takes the cases it does not cover
+ * (`onThreads` lets the kit's kernel run on a threaded backend too: tests).
+ */
+export const conv2dKernel = (call: (args: KernelArgs) => KernelCall, original: tf.KernelFunc, onThreads = false): tf.KernelFunc => (args) => {
   const { inputs: { x, filter }, attrs } = unpack<tf.Conv2DAttrs>(args);
+  if (!onThreads && threadsOf(wasmBackendOf(args)) > 1) return original(args);
   if (attrs.dataFormat === "NCHW" || x.dtype !== "float32" || filter.dtype !== "float32") return original(args);
   const xShape = x.shape as [number, number, number, number];
   const filterShape = filter.shape as [number, number, number, number];

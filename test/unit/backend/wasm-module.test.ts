@@ -8,6 +8,8 @@ import * as tf from "@tensorflow/tfjs";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
 import { kitModuleBytes, KitWasm, wasmSimdSupported } from "../../../src/wasm-kernels/wasm-module";
 import { conv2dBackpropFilterKernel } from "../../../src/wasm-kernels/conv2d-backprop-filter";
+import { conv2dBackpropInputKernel } from "../../../src/wasm-kernels/conv2d-backprop-input";
+import { conv2dKernel } from "../../../src/wasm-kernels/conv2d";
 import { KernelCall } from "../../../src/wasm-kernels/kernel-call";
 import { onWasmBackend } from "../../support/wasm-backend";
 
@@ -318,6 +320,61 @@ describe("Conv2DBackpropFilter on wasm, direct (SIMD) and in chunks of images", 
       // Every intermediate was released.
       expect(tf.memory().numBytes).to.equal(before);
       tf.dispose([x, dy, cpuX, cpuDy]);
+    });
+  }
+});
+
+describe("Conv2D and Conv2DBackpropInput through the kit's inputGrad", function () {
+  onWasmBackend();
+
+  // On a threaded backend (the tests' default) the registered kernels keep XNNPACK; built here
+  // with onThreads, and with an "original" that throws, each case must go through inputGrad.
+  const cases: { x: [number, number, number, number]; f: [number, number, number, number]; pad: "same" | "valid" }[] = [
+    { x: [2, 9, 8, 8], f: [3, 3, 8, 12], pad: "same" },
+    { x: [1, 7, 10, 12], f: [3, 2, 12, 4], pad: "valid" },
+    { x: [3, 6, 6, 32], f: [3, 3, 32, 64], pad: "valid" },
+  ];
+  const notTaken: tf.KernelFunc = () => {
+    throw new Error("the kit's kernel handed this case to the original");
+  };
+
+  for (const c of cases) {
+    it(`forward and input gradient as on the cpu backend: x ${c.x.join("x")}, filter ${c.f.join("x")}, ${c.pad}`, async function () {
+      const xv = values(c.x.reduce((a, b) => a * b, 1), 21);
+      const fv = values(c.f.reduce((a, b) => a * b, 1), 22);
+      await tf.setBackend("cpu");
+      const cx = tf.tensor4d(xv, [...c.x]);
+      const cf = tf.tensor4d(fv, [...c.f]);
+      const cy = tf.conv2d(cx, cf, 1, c.pad);
+      const dyv = values(cy.size, 23);
+      const wantY = cy.dataSync();
+      const wantDx = tf.conv2dTranspose(tf.tensor(dyv, cy.shape) as tf.Tensor4D, cf, [...c.x], 1, c.pad).dataSync();
+      await tf.setBackend("wasm");
+      const backend = tf.backend() as unknown as BackendWasm;
+      const kernels = new Map<string, tf.KernelFunc>();
+      for (const name of ["Reverse", "Transpose"]) kernels.set(name, (tf.getKernel(name, "wasm") as tf.KernelConfig).kernelFunc);
+      const call = new KernelCall(backend, kernels);
+      const x = tf.tensor4d(xv, [...c.x]);
+      const filter = tf.tensor4d(fv, [...c.f]);
+      const dy = tf.tensor(dyv, cy.shape);
+      const before = tf.memory().numBytes;
+      const yInfo = conv2dKernel(() => call, notTaken, true)({
+        inputs: { x, filter }, backend, attrs: { strides: [1, 1], pad: c.pad, dataFormat: "NHWC", dilations: [1, 1] } as unknown as tf.NamedAttrMap,
+      }) as tf.TensorInfo;
+      const dxInfo = conv2dBackpropInputKernel(() => call, notTaken, true)({
+        inputs: { dy, filter }, backend, attrs: { strides: [1, 1], pad: c.pad, dataFormat: "NHWC", inputShape: [...c.x] } as unknown as tf.NamedAttrMap,
+      }) as tf.TensorInfo;
+      const y = tf.engine().makeTensorFromTensorInfo(yInfo);
+      const dx = tf.engine().makeTensorFromTensorInfo(dxInfo);
+      expect(y.shape).to.deep.equal(cy.shape);
+      expect(dx.shape).to.deep.equal([...c.x]);
+      const gotY = y.dataSync();
+      const gotDx = dx.dataSync();
+      for (let i = 0; i < wantY.length; i++) expect(Math.abs(gotY[i] - wantY[i]), `y[${i}]`).to.be.below(1e-4);
+      for (let i = 0; i < wantDx.length; i++) expect(Math.abs(gotDx[i] - wantDx[i]), `dx[${i}]`).to.be.below(1e-4);
+      // Only the two outputs are left: the flipped and transposed filters were released.
+      expect(tf.memory().numBytes).to.equal(before + (y.size + dx.size) * 4);
+      tf.dispose([x, filter, dy, y, dx, cx, cf, cy]);
     });
   }
 });
