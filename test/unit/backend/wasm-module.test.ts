@@ -1,8 +1,10 @@
 // The kit's hand-emitted WebAssembly (src/wasm-kernels/wasm-module.ts): each
 // function against a plain JavaScript reference, on a memory of its own that
 // is not shared (what the single-threaded gradient workers run) and on a
-// shared one (the threaded build); then the filter gradient in chunks against
-// the cpu backend.
+// shared one (the threaded build), the SIMD functions included (and a module
+// built without SIMD, which lacks them); then the kernels built on them
+// (the filter gradient, direct and in chunks; the forward convolution and the
+// input gradient through inputGrad) against the cpu backend.
 import { expect } from "chai";
 import * as tf from "@tensorflow/tfjs";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
