@@ -11,9 +11,12 @@ import { conv2dBackpropInputKernel } from "./conv2d-backprop-input";
 import { maxPoolGradKernel } from "./max-pool-grad";
 import { batchMatMulKernel } from "./batch-mat-mul";
 import { biasSumKernel } from "./bias-sum";
+import { castKernel, identityKernel } from "./identity";
+import { biasAddKernel } from "./bias-add";
+import { conv2dKernel } from "./conv2d";
 
 /** Kernels the replacements call; captured before any of them is replaced. */
-const BUILDING_BLOCKS = ["Conv2D", "Transpose", "Reshape", "Reverse", "Slice", "BatchMatMul", "Sum", "Conv2DBackpropInput"];
+const BUILDING_BLOCKS = ["Conv2D", "Transpose", "Reshape", "Reverse", "Slice", "BatchMatMul", "Sum", "Conv2DBackpropInput", "Identity", "Cast", "Add"];
 
 let registered = false;
 
@@ -36,7 +39,7 @@ function replace(name: string, kernelFunc: tf.KernelFunc): void {
 /**
  * Adds the kernels that tfjs's WebAssembly backend lacks or runs slowly when
  * training (Conv2DBackpropFilter, Conv2DBackpropInput, MaxPoolGrad, transposed
- * BatchMatMul, the bias-gradient Sum). Call after the wasm backend has
+ * BatchMatMul, the bias-gradient Sum, Identity and same-type Cast without a copy, the bias Add, the forward Conv2D at stride 1). Call after the wasm backend has
  * initialised; calling it again does nothing. `setupBackend()` does this for you.
  */
 export function registerWasmTrainingKernels(): void {
@@ -55,5 +58,9 @@ export function registerWasmTrainingKernels(): void {
   replace("MaxPoolGrad", maxPoolGradKernel);
   replace("BatchMatMul", batchMatMulKernel(call, original("BatchMatMul")));
   replace("Sum", biasSumKernel(call, original("Sum")));
+  replace("Identity", identityKernel(call, original("Identity")));
+  replace("Cast", castKernel(call, original("Cast")));
+  replace("Add", biasAddKernel(call, original("Add")));
+  replace("Conv2D", conv2dKernel(call, original("Conv2D")));
   registered = true;
 }

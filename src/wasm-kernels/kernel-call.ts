@@ -57,3 +57,12 @@ export type ReplacementKernel = (call: (args: KernelArgs) => KernelCall, origina
 export function unpack<Attrs>(args: KernelArgs): { inputs: Record<string, tf.TensorInfo>; attrs: Attrs } {
   return { inputs: args.inputs as Record<string, tf.TensorInfo>, attrs: args.attrs as unknown as Attrs };
 }
+
+/**
+ * How many threads this wasm backend's own kernels (XNNPACK) run on: 1 in the
+ * training workers' replicas, the core count on a threaded main backend.
+ */
+export function threadsOf(backend: BackendWasm): number {
+  const tfjs = (backend.wasm as unknown as { tfjs?: { getThreadsCount?: () => number } }).tfjs;
+  return tfjs?.getThreadsCount?.() ?? 1;
+}

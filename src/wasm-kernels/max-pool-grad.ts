@@ -18,7 +18,10 @@ export const maxPoolGradKernel: tf.KernelFunc = (args) => {
     xShape, attrs.filterSize, attrs.strides, 1, attrs.pad, attrs.dimRoundingMode);
   const out = backend.makeOutput(xShape, "float32");
   const [batch, h, w, c] = xShape;
-  kitWasm(backend).maxPoolGrad(
+  const kit = kitWasm(backend);
+  // With SIMD and whole groups of 4 channels, the search runs on 4 channels at once.
+  const search = kit.maxPoolGrad4 !== undefined && c % 4 === 0 ? kit.maxPoolGrad4 : kit.maxPoolGrad;
+  search(
     addressOf(backend, xInfo), addressOf(backend, dyInfo), addressOf(backend, out),
     batch, h, w, c, info.outHeight, info.outWidth, info.filterHeight, info.filterWidth,
     info.strideHeight, info.strideWidth, info.padInfo.top, info.padInfo.left);

@@ -66,6 +66,11 @@ const CONV_CASES: ConvCase[] = [
   { x: [1, 7, 9, 1], f: [3, 2, 1, 3], stride: 1, pad: "same" },
   { x: [1, 9, 7, 1], f: [3, 3, 1, 2], stride: 2, pad: "valid" },
   { x: [3, 5, 6, 2], f: [2, 3, 2, 1], stride: 1, pad: "valid" },
+  // The SIMD kernels' tiles and tails (dW: 4 ci by 8 co; dx: 4 positions by 8 ci, stride 1):
+  // the course CNN's second layer at a small size, Cin 12 (8 + 4), Cout 12 (8 + 4) at stride 2.
+  { x: [2, 10, 9, 32], f: [3, 3, 32, 64], stride: 1, pad: "valid" },
+  { x: [2, 12, 11, 12], f: [3, 3, 12, 8], stride: 1, pad: "same" },
+  { x: [2, 9, 9, 5], f: [3, 3, 5, 12], stride: 2, pad: "same" },
 ];
 
 describe("wasm training kernels vs the cpu backend", function () {
@@ -89,6 +94,21 @@ describe("wasm training kernels vs the cpu backend", function () {
       });
     });
   }
+
+  it("conv2d forward as the cpu backend computes it, for every case above, explicit padding and dilation", async function () {
+    await sameOnWasmAndCpu(() => {
+      const out: tf.Tensor[] = [];
+      for (const c of CONV_CASES) {
+        out.push(tf.conv2d(tf.tensor4d(values(size(c.x), 1), c.x), tf.tensor4d(values(size(c.f), 2), c.f), c.stride, c.pad));
+      }
+      // Padding 2 above, 0 below, 1 left, 3 right (wider than the filter's reach), and a dilated filter (the original's case).
+      const x = tf.tensor4d(values(2 * 7 * 6 * 8, 4), [2, 7, 6, 8]);
+      const f = tf.tensor4d(values(3 * 3 * 8 * 12, 5), [3, 3, 8, 12]);
+      out.push(tf.conv2d(x, f, 1, [[0, 0], [2, 0], [1, 3], [0, 0]]));
+      out.push(tf.conv2d(x, f, 1, "same", "NHWC", 2));
+      return out;
+    });
+  });
 
   const POOL_CASES: { x: [number, number, number, number]; size: number; stride: number; pad: "valid" | "same" }[] = [
     { x: [2, 6, 6, 3], size: 2, stride: 2, pad: "valid" },
@@ -138,6 +158,53 @@ describe("wasm training kernels vs the cpu backend", function () {
       expect(k.shape).to.deep.equal([1, 1, 1, 7]);
       return [tf.sum(x, [0, 1, 2]), k, tf.sum(x, [2, 0, -3]), tf.sum(y, [0, 1]), tf.sum(x, [1, 2]), tf.sum(x)];
     });
+  });
+
+  it("clones and casts to the same type without copying (the data is shared), and the copy outlives its source", async function () {
+    await tf.setBackend("wasm");
+    const xv = values(6 * 5, 13);
+    const x = tf.tensor2d(xv, [6, 5]);
+    const before = tf.memory();
+    const y = tf.clone(x);
+    // One more tensor, no more data buffer: the heap holds the values once.
+    expect(tf.memory().numTensors).to.equal(before.numTensors + 1);
+    expect(tf.memory().numDataBuffers).to.equal(before.numDataBuffers);
+    x.dispose();
+    expect(Array.from(await y.data())).to.deep.equal(Array.from(xv));
+    const z = tf.add(y, 1);
+    expect((await z.data())[0]).to.be.closeTo(xv[0] + 1, 1e-6);
+    tf.dispose([y, z]);
+    // A cast to the same type shares the data too; a real conversion still converts.
+    const f = tf.tensor1d([1.75, -2.5, 3]);
+    const buffers = tf.memory().numDataBuffers;
+    const same = tf.cast(f, "float32");
+    expect(tf.memory().numDataBuffers).to.equal(buffers);
+    const ints = tf.cast(f, "int32");
+    expect(ints.dtype).to.equal("int32");
+    expect(Array.from(await ints.data())).to.deep.equal([1, -2, 3]);
+    f.dispose();
+    expect(Array.from(await same.data())).to.deep.equal([1.75, -2.5, 3]);
+    tf.dispose([same, ints]);
+    // Strings still go through the original kernel.
+    const s = tf.clone(tf.tensor1d(["a", "b"], "string"));
+    expect(await s.data()).to.deep.equal(["a", "b"]);
+    s.dispose();
+  });
+
+  it("adds a bias along the last axis (either order, leading 1s) and every other Add as the cpu backend does", async function () {
+    const x = values(3 * 5 * 8, 14);
+    const y = values(3 * 5 * 6, 15);
+    await sameOnWasmAndCpu(() => {
+      const x4 = tf.tensor3d(x, [3, 5, 8]);
+      const b = tf.tensor1d(values(8, 16));
+      const y4 = tf.tensor3d(y, [3, 5, 6]);
+      return [
+        tf.add(x4, b), tf.add(b, x4), tf.add(x4, b.reshape([1, 1, 8])), tf.add(b.reshape([1, 8]), x4),
+        // Not a bias the kit's kernel takes: 6 channels, same shapes, a broadcast along another axis, int32.
+        tf.add(y4, tf.tensor1d(values(6, 17))), tf.add(x4, x4), tf.add(x4, tf.ones([3, 5, 1])),
+        tf.add(tf.tensor1d([1, 2, 3, 4], "int32"), tf.tensor2d([[1, 1, 1, 1]], [1, 4], "int32")).toFloat(),
+      ];
+    }, 1e-6);
   });
 
   it("keeps the tensor and memory counts stable over repeated gradient steps", async function () {
