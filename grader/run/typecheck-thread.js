@@ -35,7 +35,8 @@ const dist = path.join(root, "node_modules", "tslab", "dist");
 const { createConverter } = require(path.join(dist, "converter.js"));
 const { getCodeMetadata } = require(path.join(dist, "metadata.js"));
 const conv = createConverter({ isJS: false, isBrowser: false });
-conv.convert("", 'import * as tf from "@tensorflow/tfjs";\nimport * as nnkit from "nnkit";\n');
+// The libraries typecheck.ts names (PRELOADED): their types are loaded before the thread says it is ready.
+conv.convert("", workerData.preload.map((lib, i) => `import * as preloaded${i} from ${JSON.stringify(lib)};\n`).join(""));
 parentPort.on("message", (m) => {
   const started = process.hrtime.bigint();
   let reply;

@@ -86,7 +86,7 @@ describe("grader: warm type-checking in the grading process", function () {
     }
   });
 
-  it("does not wait for a checker that is still starting: the child checks those cells, with the same grade", async () => {
+  it("does not wait for a checker that is still starting when no cell imports what it preloads: the child checks those cells, with the same grade", async () => {
     stopCheckers();
     const cells = [cell("a", "const base: number = 20;"), cell("c", "console.log(base + 1);")];
     const started = await precheckCells(KIT_ROOT, cells, {}, CHECK_TIMEOUT_MS);
@@ -100,6 +100,13 @@ describe("grader: warm type-checking in the grading process", function () {
     expect(warm.profile!.cells.map((c) => c.checkMs > 0), "the child checked neither").to.deep.equal([false, false]);
     expect(warm.cells.map((c) => [c.ok, c.stdout])).to.deep.equal(cold.cells.map((c) => [c.ok, c.stdout]));
     expect(warm.cells[1].stdout).to.equal("21\n");
+  });
+
+  it("waits for a starting checker when a cell imports a library it preloads (tfjs, nnkit): the child would load the same types", async () => {
+    stopCheckers();
+    const cells = [cell("lib", 'import { setSeed } from "nnkit";\nsetSeed(1);'), cell("after", "const seeded: number = 1;")];
+    const out = await precheckCells(KIT_ROOT, cells, {}, CHECK_TIMEOUT_MS);
+    expect(Object.keys(out), "both cells checked in the grader").to.have.length(2);
   });
 
   it("hands on a clean conversion under the child's key, and none for a cell with a type error", async () => {
