@@ -96,14 +96,29 @@ class CheckerThread {
     this.idleUnref();
   }
 
+  /** Callers awaiting the start (whenReady): the thread is ref'd for them until it is ready. */
+  private readyWaiters = 0;
+
   private idleUnref(): void {
-    if (this.waiting.size === 0 || (this.waiting.size === 1 && this.waiting.has(0))) this.worker.unref();
-    else this.worker.ref();
+    const conversions = this.waiting.size - (this.waiting.has(0) ? 1 : 0);
+    if (conversions > 0 || (this.readyWaiters > 0 && !this.isReady && !this.dead)) this.worker.ref();
+    else this.worker.unref();
   }
 
   /** Resolves once the thread is ready to convert (false if it died first). */
   whenReady(): Promise<boolean> {
-    return this.ready.then(() => !this.dead, () => false);
+    // Ref'd while awaited: a process whose only pending work is this wait (a one-off
+    // `grader check`) would otherwise exit before the thread is ready, silently.
+    this.readyWaiters++;
+    this.idleUnref();
+    const done = (): void => {
+      this.readyWaiters--;
+      this.idleUnref();
+    };
+    return this.ready.then(
+      () => (done(), !this.dead),
+      () => (done(), false),
+    );
   }
 
   /** Converts one cell; undefined when the thread died or overran `timeoutMs` (it is then ended). */
@@ -187,7 +202,10 @@ export function checkerReady(root: string): Promise<boolean> {
 export async function precheckCells(root: string, cells: PlannedCell[], known: Record<string, Conversion>, cellTimeoutMs: number): Promise<Record<string, Conversion>> {
   const out: Record<string, Conversion> = {};
   const thread = threadFor(root);
-  if (!thread.isReady && !cells.some((c) => usesPreloaded(String(c.source)))) return out;
+  if (!thread.isReady) {
+    if (!cells.some((c) => usesPreloaded(String(c.source)))) return out;
+    if (!(await thread.whenReady())) return out;
+  }
   let prevDecl = "";
   for (const cell of cells) {
     const src = String(cell.source);

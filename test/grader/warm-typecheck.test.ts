@@ -9,6 +9,7 @@ import { KIT_ROOT } from "../../grader/core/version";
 import { spec as fixtureSpec } from "../fixtures/grader/spec";
 import { gradedMaster, masterPath, specsWithMaster } from "../support/masters";
 import { withSolution } from "../support/notebook-results";
+import { grader } from "../cli/helpers";
 import { FIXTURE_OPTIONS, TempDir, WRONG_DOT, fixtureMaster, setSource } from "./fixture";
 
 /**
@@ -107,6 +108,14 @@ describe("grader: warm type-checking in the grading process", function () {
     const cells = [cell("lib", 'import { setSeed } from "nnkit";\nsetSeed(1);'), cell("after", "const seeded: number = 1;")];
     const out = await precheckCells(KIT_ROOT, cells, {}, CHECK_TIMEOUT_MS);
     expect(Object.keys(out), "both cells checked in the grader").to.have.length(2);
+  });
+
+  it("keeps a one-off command alive while it waits for the checker to start (grader check, nothing else pending)", () => {
+    const file = path.join(fs.mkdtempSync(path.join(tmp.dir, "check-")), "01_activations.ipynb");
+    fs.copyFileSync(masterPath("01_activations.ipynb"), file);
+    const r = grader(["check", file], KIT_ROOT, { NNKIT_WARM_TYPECHECK: "1" });
+    expect(r.code, r.err).to.equal(0);
+    expect(r.out).to.match(/on the public checks/);
   });
 
   it("hands on a clean conversion under the child's key, and none for a cell with a type error", async () => {
