@@ -86,6 +86,10 @@ const bitselect = [0xfd, 0x52];
 const i32x4const = (...v: number[]): number[] => [0xfd, 0x0c, ...new Uint8Array(new Int32Array(v).buffer)];
 /** local = cond ? value : local */
 const select = (local: number, value: number[], cond: number[]): number[] => [...value, ...get(local), ...cond, 0x1b, ...set(local)];
+/** local = max(local, low) (signed) */
+const atLeast = (local: number, low: number[]): number[] => select(local, low, [...get(local), ...low, ...ltS]);
+/** local = min(local, high) (signed) */
+const atMost = (local: number, high: number[]): number[] => select(local, high, [...get(local), ...high, ...gtS]);
 const block = (...body: number[][]): number[] => [0x02, 0x40, ...body.flat(), 0x0b];
 const ifThen = (cond: number[], then: number[][], otherwise?: number[][]): number[] =>
   otherwise === undefined
@@ -175,11 +179,11 @@ function im2colT(): Func {
                     // Stride 1: zeros for ox < lo, a copy of x's row for lo <= ox < hi, zeros after.
                     // lo = clamp(left - fx, 0, OW), hi = clamp(W + left - fx, lo, OW)
                     get(left), get(fx), sub, set(lo),
-                    select(lo, [...i32(0)], [...get(lo), ...i32(0), ...ltS]),
-                    select(lo, get(OW), [...get(lo), ...get(OW), 0x4a]),
+                    atLeast(lo, i32(0)),
+                    atMost(lo, get(OW)),
                     get(W), get(left), add, get(fx), sub, set(hi),
-                    select(hi, get(lo), [...get(hi), ...get(lo), ...ltS]),
-                    select(hi, get(OW), [...get(hi), ...get(OW), 0x4a]),
+                    atLeast(hi, get(lo)),
+                    atMost(hi, get(OW)),
                     get(out), i32(0), get(lo), shl2, memFill,
                     get(out), get(lo), shl2, add,
                     get(src), get(lo), get(fx), add, get(left), sub, shl2, add,
@@ -377,7 +381,7 @@ function filterGrad(): Func {
         i32(0), set(oyA),
         whileNot([...get(oyA), ...get(OH), ...geS],
           get(oyA), get(rows), add, set(oyB),
-          select(oyB, get(OH), [...get(oyB), ...get(OH), ...gtS]),
+          atMost(oyB, get(OH)),
           forLoop(fy, i32(0), get(FH),
             // ylo: first row of the block with oy*SH + fy - top >= 0; yhi: past the last with it < H
             get(oyA), set(ylo),
@@ -488,9 +492,9 @@ function inputGrad(): Func {
       ], [
         // fx with 0 <= xx + left - fx < OW
         get(xx), get(left), add, get(OW), sub, i32(1), add, set(fxlo),
-        select(fxlo, i32(0), [...get(fxlo), ...i32(0), ...ltS]),
+        atLeast(fxlo, i32(0)),
         get(xx), get(left), add, i32(1), add, set(fxhi),
-        select(fxhi, get(FW), [...get(fxhi), ...get(FW), ...gtS]),
+        atMost(fxhi, get(FW)),
         tile(1, ng),
         get(xx), i32(1), add, set(xx),
       ]),
@@ -506,16 +510,16 @@ function inputGrad(): Func {
       get(CO), shl2, tee(coBytes), get(coBytes), add, tee(c2), get(coBytes), add, set(c3),
       // Positions xx in [xi0, xi1) have every fx inside dy.
       get(FW), i32(1), sub, get(left), sub, set(xi0),
-      select(xi0, i32(0), [...get(xi0), ...i32(0), ...ltS]),
+      atLeast(xi0, i32(0)),
       get(OW), get(left), sub, set(xi1),
-      select(xi1, get(W), [...get(xi1), ...get(W), ...gtS]),
+      atMost(xi1, get(W)),
       forLoop(b, i32(0), get(B),
         forLoop(y, i32(0), get(H),
           // fy with 0 <= y + top - fy < OH
           get(y), get(top), add, get(OH), sub, i32(1), add, set(fylo),
-          select(fylo, i32(0), [...get(fylo), ...i32(0), ...ltS]),
+          atLeast(fylo, i32(0)),
           get(y), get(top), add, i32(1), add, set(fyhi),
-          select(fyhi, get(FH), [...get(fyhi), ...get(FH), ...gtS]),
+          atMost(fyhi, get(FH)),
           i32(0), set(ci0),
           whileNot([...get(ci0), ...i32(8), ...add, ...get(CI), ...gtS],
             row(2),
@@ -563,15 +567,15 @@ function maxPoolGrad4(): Func {
           // The window's rows inside the image: fy in [max(0, -y0), min(FH, H - y0))
           get(oy), get(SH), mul, get(top), sub, set(y0),
           i32(0), get(y0), sub, set(fylo),
-          select(fylo, i32(0), [...get(fylo), ...i32(0), ...ltS]),
+          atLeast(fylo, i32(0)),
           get(H), get(y0), sub, set(fyhi),
-          select(fyhi, get(FH), [...get(fyhi), ...get(FH), ...gtS]),
+          atMost(fyhi, get(FH)),
           forLoop(ox, i32(0), get(OW),
             get(ox), get(SW), mul, get(left), sub, set(x0),
             i32(0), get(x0), sub, set(fxlo),
-            select(fxlo, i32(0), [...get(fxlo), ...i32(0), ...ltS]),
+            atLeast(fxlo, i32(0)),
             get(W), get(x0), sub, set(fxhi),
-            select(fxhi, get(FW), [...get(fxhi), ...get(FW), ...gtS]),
+            atMost(fxhi, get(FW)),
             whileNot([...get(c), ...get(C), ...geS],
               f32(-Infinity), f32x4splat, set(best),
               i32(-1), i32x4splat, set(where),
