@@ -37,9 +37,12 @@ export function conversionKey(prevDecl: string, src: string): string {
  */
 const PRELOADED = ["@tensorflow/tfjs", "nnkit"];
 
+/** An import (or require) of one of the PRELOADED libraries, built once. */
+const PRELOADED_IMPORT = new RegExp(`(from|require\\(|import)\\s*["'](${PRELOADED.map((lib) => lib.replace(/[/.]/g, "\\$&")).join("|")})["']`);
+
 /** True when a cell imports (or requires) one of the PRELOADED libraries. */
 function usesPreloaded(source: string): boolean {
-  return PRELOADED.some((lib) => new RegExp(`(from|require\\(|import)\\s*["']${lib.replace(/[/.]/g, "\\$&")}["']`).test(source));
+  return PRELOADED_IMPORT.test(source);
 }
 
 /** The thread's program (plain JavaScript: the thread needs no TypeScript loader). */
@@ -89,10 +92,10 @@ class CheckerThread {
     };
     this.worker.on("error", fail);
     this.worker.on("exit", fail);
-    // Ref'd only while a conversion is pending: idle or still starting (nobody waits on the start
-    // but checkerReady), the thread must not keep a grading process (or a test run) alive once
-    // its work is done. (This comes after the listeners, since adding a "message" listener refs
-    // the thread's port again.)
+    // Ref'd only while a conversion or a wait for the start (whenReady) is pending: idle, or
+    // starting with nobody waiting, the thread must not keep a grading process (or a test run)
+    // alive once its work is done. (This comes after the listeners, since adding a "message"
+    // listener refs the thread's port again.)
     this.idleUnref();
   }
 
@@ -123,12 +126,8 @@ class CheckerThread {
 
   /** Converts one cell; undefined when the thread died or overran `timeoutMs` (it is then ended). */
   async convert(prevDecl: string, src: string, timeoutMs: number): Promise<Result | undefined> {
-    try {
-      await this.ready;
-    } catch {
-      return undefined;
-    }
-    if (this.dead) return undefined;
+    // Waits through whenReady, which keeps the process alive meanwhile.
+    if (!(await this.whenReady())) return undefined;
     const id = this.next++;
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
@@ -177,8 +176,8 @@ export function checkerMs(): number {
 
 /**
  * Starts this process's checker thread for `root` if it is not running, and resolves once it is
- * ready (true) or has died (false). Grading never waits for it (see precheckCells); a test that
- * wants every cell checked here awaits this first.
+ * ready (true) or has died (false). Grading waits for it only for notebooks that import what it
+ * preloads (see precheckCells); a test that wants every cell checked here awaits this first.
  */
 export function checkerReady(root: string): Promise<boolean> {
   return threadFor(root).whenReady();
