@@ -15,6 +15,7 @@ import * as path from "path";
 import { gradeNotebook } from "../grader/judge/grade";
 import type { NotebookSpec } from "../grader/core/spec";
 import { jupyterPython } from "../test/support/jupyter-python";
+import { jupyterPathWithThisKit } from "../test/support/kernel";
 
 const ROOT = path.resolve(__dirname, "..");
 
@@ -153,7 +154,10 @@ export async function main(args: string[]): Promise<void> {
     for (let i = 0; i < runs; i++) {
       nbconvert.push(
         seconds(() => {
-          const out = spawnSync(py, ["-m", "jupyter", "nbconvert", "--to", "notebook", "--execute", "--ExecutePreprocessor.kernel_name=tslab", "--output", path.join(dir, "executed.ipynb"), student], { cwd: ROOT, encoding: "utf8" });
+          const out = spawnSync(py, ["-m", "jupyter", "nbconvert", "--to", "notebook", "--execute", "--ExecutePreprocessor.kernel_name=tslab", "--output", path.join(dir, "executed.ipynb"), student], {
+            // this kit's kernel, not whichever `tslab` Jupyter has registered (another clone's, maybe deleted)
+            cwd: ROOT, encoding: "utf8", env: { ...process.env, JUPYTER_PATH: jupyterPathWithThisKit() },
+          });
           if (out.status !== 0) throw new Error(`nbconvert failed: ${out.stderr.slice(-2000)}`);
         }),
       );
