@@ -154,8 +154,10 @@ module.exports = {
   ...(jobs > 1 ? { parallel: true, jobs } : {}),
   require: ["tsx/cjs"],
   extension: ["ts"],
-  // With files on the command line, only those run.
+  // With files on the command line, only those run; a folder named there runs every test file
+  // below it (mocha alone would take only the files directly in it).
   spec: files.length > 0 ? [] : TIERS[tier](),
+  ...(files.length > 0 ? { recursive: true } : {}),
   timeout: files.length > 0 ? TIMEOUTS.files : TIMEOUTS[tier],
   // The spec output, then the ten slowest tests and hooks.
   reporter: path.join(__dirname, "test", "support", "slowest-reporter.ts"),

@@ -37,6 +37,13 @@ describe("test tiers (.mocharc.js)", function () {
     expect(plannedFiles(["--timeout", "5000", "test/unit/lib/random.test.ts", "-g", "seed"])).to.deep.equal(["test/unit/lib/random.test.ts"]);
   });
 
+  it("runs every test file below a folder named on the command line, its subfolders' too", () => {
+    const unit = plannedFiles([], "unit");
+    expect(unit.some((f) => path.dirname(f) !== "test/unit"), "the unit tier has subfolders").to.equal(true);
+    expect(plannedFiles(["test/unit"]).sort()).to.deep.equal([...unit].sort());
+    expect(plannedFiles(["test/unit/bench"])).to.deep.equal(unit.filter((f) => f.startsWith("test/unit/bench/")));
+  });
+
   it("holds only test/unit in the unit tier, only test/system in the system tier and only test/e2e in the e2e tier", () => {
     const unit = plannedFiles([], "unit");
     expect(unit).to.include("test/unit/lib/random.test.ts");
